@@ -1,0 +1,502 @@
+#include "header.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base64.h"
+#include "xalloc.h"
+
+static size_t
+col_of(const struct hdr *h)
+{
+	return h->out->len - h->line_start;
+}
+
+static void
+check_len(struct hdr *h)
+{
+	if (col_of(h) > HDR_LINE_MAX) {
+		h->too_long = true;
+	}
+}
+
+void
+hdr_begin(struct hdr *h, struct buf *out, const char *name)
+{
+	h->out = out;
+	h->name = name;
+	h->line_start = out->len;
+	h->fresh = true;
+	h->too_long = false;
+	buf_puts(out, name);
+	buf_putc(out, ':');
+}
+
+void
+hdr_token(struct hdr *h, const char *tok, size_t n)
+{
+	/* RFC 5322 3.2.2: a line of white space alone is not a fold, so
+	 * an empty token never moves to a line of its own. */
+	if (!h->fresh && n > 0 && col_of(h) + 1 + n > HDR_FOLD_COL) {
+		buf_putc(h->out, '\n');
+		h->line_start = h->out->len;
+	}
+	buf_putc(h->out, ' ');
+	buf_append(h->out, tok, n);
+	h->fresh = false;
+	check_len(h);
+}
+
+void
+hdr_raw(struct hdr *h, const char *s, size_t n)
+{
+	buf_append(h->out, s, n);
+	check_len(h);
+}
+
+int
+hdr_end(struct hdr *h, struct err *e)
+{
+	buf_putc(h->out, '\n');
+	if (h->too_long) {
+		return err_set(e, ERR_USAGE,
+			       "%s: a header line would be longer than %d octets",
+			       h->name, HDR_LINE_MAX);
+	}
+	return 0;
+}
+
+bool
+header_name_valid(const char *name)
+{
+	size_t n = 0;
+
+	for (const char *p = name; *p != '\0'; p++, n++) {
+		if ((unsigned char)*p < 33 || (unsigned char)*p > 126 ||
+		    *p == ':') {
+			return false;
+		}
+	}
+	return n > 0 && n <= HDR_NAME_MAX;
+}
+
+bool
+utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = p[i];
+		int need;
+		unsigned char lo = 0x80, hi = 0xbf;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			need = 1;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			lo = c == 0xe0 ? 0xa0 : 0x80;
+			hi = c == 0xed ? 0x9f : 0xbf;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			lo = c == 0xf0 ? 0x90 : 0x80;
+			hi = c == 0xf4 ? 0x8f : 0xbf;
+		} else {
+			return false;
+		}
+		if (n - i <= (size_t)need) {
+			return false;
+		}
+		if (p[i + 1] < lo || p[i + 1] > hi) {
+			return false;
+		}
+		for (int k = 2; k <= need; k++) {
+			if (p[i + k] < 0x80 || p[i + k] > 0xbf) {
+				return false;
+			}
+		}
+		i += (size_t)need + 1;
+	}
+	return true;
+}
+
+/* Length of the UTF-8 character starting at s (1 for stray bytes). */
+static size_t
+char_len(const unsigned char *s, size_t left)
+{
+	size_t n = 1;
+
+	if (s[0] >= 0xf0) {
+		n = 4;
+	} else if (s[0] >= 0xe0) {
+		n = 3;
+	} else if (s[0] >= 0xc0) {
+		n = 2;
+	}
+	return n <= left ? n : left;
+}
+
+/* RFC 2047 5(3): the characters a Q-encoded word may carry as they are
+ * anywhere, phrases included. */
+static bool
+q_literal(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '!' || c == '*' || c == '+' ||
+	       c == '-' || c == '/';
+}
+
+static size_t
+q_len(unsigned char c)
+{
+	return q_literal(c) || c == ' ' ? 1 : 3;
+}
+
+#define EW_PREFIX "=?UTF-8?"
+#define EW_OVERHEAD 12 /* "=?UTF-8?Q?" and "?=" */
+#define EW_PAYLOAD (HDR_EW_MAX - EW_OVERHEAD)
+
+/* Emits s as encoded-words, Q or B, whichever is shorter; each word
+ * holds whole UTF-8 characters and is at most HDR_EW_MAX long. */
+static void
+encode_words(struct hdr *h, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t qlen = 0;
+	bool use_b;
+	char word[HDR_EW_MAX + 1];
+
+	for (size_t i = 0; i < n; i++) {
+		qlen += q_len(p[i]);
+	}
+	use_b = (n + 2) / 3 * 4 < qlen;
+	size_t i = 0;
+	while (i < n) {
+		size_t start = i, payload = 0;
+
+		/* Whole characters while the payload fits. */
+		while (i < n) {
+			size_t cl = char_len(p + i, n - i), add = 0;
+
+			if (use_b) {
+				add = (i - start + cl + 2) / 3 * 4 - payload;
+			} else {
+				for (size_t k = 0; k < cl; k++) {
+					add += q_len(p[i + k]);
+				}
+			}
+			if (payload + add > EW_PAYLOAD && i > start) {
+				break;
+			}
+			payload += add;
+			i += cl;
+		}
+		size_t w = 0;
+		memcpy(word, EW_PREFIX, 8);
+		w = 8;
+		word[w++] = use_b ? 'B' : 'Q';
+		word[w++] = '?';
+		if (use_b) {
+			w += base64_encode(p + start, i - start, word + w);
+		} else {
+			for (size_t k = start; k < i; k++) {
+				if (p[k] == ' ') {
+					word[w++] = '_';
+				} else if (q_literal(p[k])) {
+					word[w++] = (char)p[k];
+				} else {
+					word[w++] = '=';
+					word[w++] = hex[p[k] >> 4];
+					word[w++] = hex[p[k] & 15];
+				}
+			}
+		}
+		word[w++] = '?';
+		word[w++] = '=';
+		hdr_token(h, word, w);
+	}
+}
+
+/* A word of unstructured text that cannot go as it is. */
+static bool
+needs_encoding(const char *w, size_t n)
+{
+	if (n + 1 > HDR_FOLD_COL - 1) {
+		return true; /* too long to fold: encoded-words can split */
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)w[i];
+		if (c >= 0x7f || c < 32) {
+			return true;
+		}
+		if (c == '=' && i + 1 < n && w[i + 1] == '?') {
+			return true; /* would be read as an encoded-word */
+		}
+	}
+	return false;
+}
+
+struct word {
+	const char *p;
+	size_t n;
+	bool enc;
+};
+
+void
+hdr_text(struct hdr *h, const char *s)
+{
+	size_t nw = 1, k = 0;
+	struct word *w;
+
+	for (const char *p = s; *p != '\0'; p++) {
+		nw += *p == ' ';
+	}
+	w = xcalloc(nw, sizeof(*w));
+	for (const char *p = s;; p++) {
+		const char *sp = strchr(p, ' ');
+		size_t n = sp != NULL ? (size_t)(sp - p) : strlen(p);
+
+		w[k].p = p;
+		w[k].n = n;
+		w[k].enc = needs_encoding(p, n);
+		k++;
+		if (sp == NULL) {
+			break;
+		}
+		p = sp;
+	}
+	/* RFC 2047 6.2: white space between two encoded-words vanishes on
+	 * decoding, so empty words (runs of spaces) between two encoded
+	 * words go inside the encoding. */
+	for (size_t i = 0; i < nw; i++) {
+		if (w[i].n > 0 || w[i].enc) {
+			continue;
+		}
+		size_t j = i;
+		while (j < nw && w[j].n == 0) {
+			j++;
+		}
+		if (i > 0 && w[i - 1].enc && j < nw && w[j].enc) {
+			for (size_t m = i; m < j; m++) {
+				w[m].enc = true;
+			}
+		}
+		i = j - 1;
+	}
+	for (size_t i = 0; i < nw;) {
+		if (!w[i].enc) {
+			hdr_token(h, w[i].p, w[i].n);
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j + 1 < nw && w[j + 1].enc) {
+			j++;
+		}
+		encode_words(h, w[i].p, (size_t)(w[j].p + w[j].n - w[i].p));
+		i = j + 1;
+	}
+	free(w);
+}
+
+static bool
+is_atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') ||
+	       (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+void
+hdr_phrase(struct hdr *h, const char *s)
+{
+	size_t n = strlen(s);
+	bool ascii = true, atoms = n > 0 && s[0] != ' ' && s[n - 1] != ' ';
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 32 || c >= 127) {
+			ascii = false;
+		} else if (c == ' ') {
+			atoms = atoms && s[i + 1] != ' ';
+		} else if (!is_atext(c)) {
+			atoms = false;
+		}
+		if (c == '=' && s[i + 1] == '?') {
+			ascii = false;
+		}
+	}
+	if (!ascii || n > HDR_FOLD_COL - 2) {
+		encode_words(h, s, n);
+		return;
+	}
+	if (atoms) {
+		hdr_text(h, s);
+		return;
+	}
+	/* RFC 5322 3.2.4 quoted-string; it may fold at its spaces. */
+	struct buf q;
+	buf_init(&q, 0);
+	buf_putc(&q, '"');
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"' || s[i] == '\\') {
+			buf_putc(&q, '\\');
+		}
+		buf_putc(&q, s[i]);
+	}
+	buf_putc(&q, '"');
+	char *p = q.data;
+	for (;;) {
+		char *sp = strchr(p, ' ');
+		size_t len = sp != NULL ? (size_t)(sp - p) : strlen(p);
+		hdr_token(h, p, len);
+		if (sp == NULL) {
+			break;
+		}
+		p = sp + 1;
+	}
+	buf_finish(&q);
+}
+
+void
+hdr_mailbox(struct hdr *h, const struct mailbox *mb)
+{
+	if (mb->name != NULL && mb->name[0] != '\0') {
+		size_t n = strlen(mb->addr);
+		char *a = xcalloc(n + 3, 1);
+
+		hdr_phrase(h, mb->name);
+		a[0] = '<';
+		memcpy(a + 1, mb->addr, n);
+		a[n + 1] = '>';
+		hdr_token(h, a, n + 2);
+		free(a);
+	} else {
+		hdr_token(h, mb->addr, strlen(mb->addr));
+	}
+}
+
+void
+hdr_addrlist(struct hdr *h, const struct addrlist *list)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		hdr_mailbox(h, &list->v[i]);
+		if (i + 1 < list->n) {
+			hdr_raw(h, ",", 1);
+		}
+	}
+}
+
+void
+header_date(time_t t, char out[HDR_DATE_MAX])
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, HDR_DATE_MAX, "%a, %d %b %Y %H:%M:%S %z", &tm);
+}
+
+int
+header_parse_date(const char *s, time_t *t)
+{
+	struct tm tm;
+	const char *end;
+
+	if (s[0] == '@') {
+		const char *errstr;
+		long long v = strtonum(s + 1, 0, 253402300799LL, &errstr);
+
+		if (errstr != NULL) {
+			return -1;
+		}
+		*t = (time_t)v;
+		return 0;
+	}
+	static const char *const forms[] = {
+		"%a, %d %b %Y %H:%M:%S %z",
+		"%d %b %Y %H:%M:%S %z",
+	};
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, forms[i], &tm);
+		if (end != NULL && *end == '\0') {
+			long off = tm.tm_gmtoff;
+			*t = timegm(&tm) - off;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static bool
+dot_atom(const char *s, size_t n)
+{
+	if (n == 0 || s[0] == '.' || s[n - 1] == '.') {
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '.' ? s[i + 1] == '.'
+				: !is_atext((unsigned char)s[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+int
+header_msgid_normalize(const char *s, char **out)
+{
+	size_t n = strlen(s);
+	const char *at;
+
+	if (n >= 2 && s[0] == '<' && s[n - 1] == '>') {
+		s++;
+		n -= 2;
+	}
+	at = memchr(s, '@', n);
+	if (at == NULL || n > HDR_FOLD_COL * 4) {
+		return -1;
+	}
+	size_t left = (size_t)(at - s), right = n - left - 1;
+	if (!dot_atom(s, left)) {
+		return -1;
+	}
+	if (right >= 2 && at[1] == '[' && at[right] == ']') {
+		for (size_t i = 2; i < right; i++) {
+			unsigned char c = (unsigned char)at[i];
+			if (c < 33 || c > 126 || c == '[' || c == ']' ||
+			    c == '\\') {
+				return -1;
+			}
+		}
+	} else if (!dot_atom(at + 1, right)) {
+		return -1;
+	}
+	*out = xcalloc(n + 3, 1);
+	(*out)[0] = '<';
+	memcpy(*out + 1, s, n);
+	(*out)[n + 1] = '>';
+	return 0;
+}
+
+char *
+header_msgid_new(time_t now, const unsigned char rnd[16], const char *domain)
+{
+	struct tm tm;
+	struct buf b;
+
+	gmtime_r(&now, &tm);
+	buf_init(&b, 0);
+	buf_printf(&b, "<%04d%02d%02d%02d%02d%02d.", tm.tm_year + 1900,
+		   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	for (int i = 0; i < 16; i++) {
+		buf_printf(&b, "%02x", rnd[i]);
+	}
+	buf_printf(&b, "@%s>", domain);
+	return buf_take(&b);
+}

@@ -1,0 +1,34 @@
+/* MIME composition (RFC 2045, 2046, 2231, 2387): the message model
+ * becomes a tree of parts, each with the smallest safe transfer
+ * encoding, written to a sink in blocks. Preparing opens, types and
+ * scans every input, so every input error comes before any output;
+ * writing then streams, and may be repeated (e.g. to count bytes for
+ * SIZE before sending). */
+#ifndef POSTA_MIME_H
+#define POSTA_MIME_H
+
+#include "error.h"
+#include "message.h"
+#include "sink.h"
+
+struct composition;
+
+/* Prepares m for writing; NULL on error (e filled: ERR_NOINPUT for a
+ * file that cannot be read, ERR_DATA for content that cannot be sent,
+ * ERR_USAGE for bad model values). The caller destroys the result; m
+ * must outlive it. */
+struct composition *mime_prepare(const struct message *m,
+				 const struct compose_env *env, struct err *e);
+/* Writes the whole message, headers first, LF line ends, no line over
+ * 998 octets. -1 on a read or sink error, or when an input file changed
+ * size since it was prepared. */
+int mime_write(struct composition *c, struct sink *out, struct err *e);
+void mime_destroy(struct composition *c);
+
+/* RFC 2231 parameter: name="value" when the value is short printable
+ * ASCII, else name*=UTF-8''%-encoded (name*0*=, name*1*=, ... when
+ * long), appended to h as foldable tokens after a ';'. */
+struct hdr;
+void mime_param(struct hdr *h, const char *name, const char *value);
+
+#endif
