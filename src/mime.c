@@ -68,9 +68,10 @@ struct composition {
 	char stem[STEM_LEN + 1];
 	struct filetype *ft;
 	/* Work buffers, allocated once for every part. */
-	char *in;
-	char *norm;
+	char *in;   /* B64_SLACK bytes of slack on each side */
+	char *norm; /* the same */
 	char *out;
+	char *in_mem, *norm_mem;
 	char last; /* the last byte written to the sink */
 };
 
@@ -456,8 +457,10 @@ mime_prepare(const struct message *m, const struct compose_env *env,
 	c->msg = m;
 	c->env = env;
 	buf_init(&c->headers, 0);
-	c->in = xcalloc(SOURCE_BLOCK, 1);
-	c->norm = xcalloc(2 * SOURCE_BLOCK, 1);
+	c->in_mem = xcalloc(SOURCE_BLOCK + 2 * B64_SLACK, 1);
+	c->in = c->in_mem + B64_SLACK;
+	c->norm_mem = xcalloc(2 * SOURCE_BLOCK + 2 * B64_SLACK, 1);
+	c->norm = c->norm_mem + B64_SLACK;
 	c->out = xcalloc(QP_ENCODE_BOUND(2 * SOURCE_BLOCK), 1);
 	new_stem(c);
 	if (message_check(m, e) == -1 || build_tree(c, e) == -1) {
@@ -493,8 +496,8 @@ mime_destroy(struct composition *c)
 	part_free(c->root);
 	filetype_destroy(c->ft);
 	buf_finish(&c->headers);
-	free(c->in);
-	free(c->norm);
+	free(c->in_mem);
+	free(c->norm_mem);
 	free(c->out);
 	free(c);
 }
