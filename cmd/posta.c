@@ -126,14 +126,21 @@ die(const struct err *e)
 	errx(exit_status(e->cls), "%s", e->msg);
 }
 
+/* One line naming the problem, as for every other error. */
 static void
-usage_error(const char *msg)
+bad_option(char *const argv[], int ch)
 {
-	if (msg != NULL) {
-		warnx("%s", msg);
+	const char *arg = argv[optind - 1];
+
+	if (ch == ':') {
+		errx(EX_USAGE, "option '%s' needs a value (see posta --help)",
+		     arg);
 	}
-	fprintf(stderr, "Try 'posta --help' for more information.\n");
-	exit(EX_USAGE);
+	if (optopt != 0 && (arg[0] != '-' || arg[1] != '-')) {
+		errx(EX_USAGE, "unknown option '-%c' (see posta --help)",
+		     optopt);
+	}
+	errx(EX_USAGE, "unknown option '%s' (see posta --help)", arg);
 }
 
 static void
@@ -259,7 +266,7 @@ main(int argc, char *argv[])
 	int ch;
 
 	message_init(&m);
-	while ((ch = getopt_long(argc, argv, "s:f:c:b:R:a:B:H:nhV", longopts,
+	while ((ch = getopt_long(argc, argv, ":s:f:c:b:R:a:B:H:nhV", longopts,
 				 NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -352,12 +359,12 @@ main(int argc, char *argv[])
 			printf("posta %s\n", POSTA_VERSION);
 			return EX_OK;
 		default:
-			usage_error(NULL);
+			bad_option(argv, ch);
 		}
 	}
 	if (pending_type != NULL || pending_name != NULL) {
-		usage_error("--attach-type and --attach-name apply to a "
-			    "following -a or --inline, and none follows");
+		errx(EX_USAGE, "--attach-type and --attach-name apply to a "
+			       "following -a or --inline, and none follows");
 	}
 	for (int i = optind; i < argc; i++) {
 		parse_addrs(argv[i], &m.to);

@@ -546,6 +546,9 @@ mime_param(struct hdr *h, const char *name, const char *value)
 	int seg = 0;
 	buf_init(&enc, 0);
 	while (i < n) {
+		/* Room on a folded line for " name*NN*=UTF-8''...;". */
+		size_t room = HDR_FOLD_COL - strlen(name) - 8 -
+			      (seg == 0 ? 7 : 0);
 		buf_reset(&enc);
 		while (i < n) {
 			size_t cl = 1;
@@ -563,7 +566,7 @@ mime_param(struct hdr *h, const char *name, const char *value)
 			for (size_t k = 0; k < cl; k++) {
 				add += attr_char(p[i + k]) ? 1 : 3;
 			}
-			if (enc.len > 0 && enc.len + add > PARAM_SEGMENT) {
+			if (enc.len > 0 && enc.len + add > room) {
 				break;
 			}
 			for (size_t k = 0; k < cl; k++) {
