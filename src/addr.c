@@ -12,6 +12,7 @@ struct lexer {
 	size_t i;
 	size_t n;
 	const char *input; /* for messages */
+	size_t elem;       /* where the current list element starts */
 	struct err *e;
 };
 
@@ -29,11 +30,36 @@ is_atext(unsigned char c)
 	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
 }
 
+/* Names the list element being read, not the whole list. */
 static int
 bad(struct lexer *lx, const char *why)
 {
-	return err_set(lx->e, ERR_USAGE, "invalid address '%s': %s", lx->input,
-		       why);
+	size_t i = lx->elem, depth = 0;
+	bool quoted = false;
+
+	while (i < lx->n && (lx->s[i] == ' ' || lx->s[i] == '\t')) {
+		i++;
+	}
+	size_t start = i;
+	for (; i < lx->n; i++) {
+		char c = lx->s[i];
+		if (c == '\\' && i + 1 < lx->n) {
+			i++;
+		} else if (c == '"') {
+			quoted = !quoted;
+		} else if (!quoted && c == '(') {
+			depth++;
+		} else if (!quoted && c == ')' && depth > 0) {
+			depth--;
+		} else if (!quoted && depth == 0 && c == ',') {
+			break;
+		}
+	}
+	while (i > start && (lx->s[i - 1] == ' ' || lx->s[i - 1] == '\t')) {
+		i--;
+	}
+	return err_set(lx->e, ERR_USAGE, "invalid address '%.*s': %s",
+		       (int)(i - start), lx->s + start, why);
 }
 
 /* Skips white space and (nested) comments: RFC 5322 3.2.2 CFWS. */
@@ -371,6 +397,7 @@ lexer_init(struct lexer *lx, const char *s, struct err *e)
 	lx->i = 0;
 	lx->n = strlen(s);
 	lx->input = s;
+	lx->elem = 0;
 	lx->e = e;
 	if (lx->n > ADDR_INPUT_MAX) {
 		return err_set(e, ERR_USAGE, "address list longer than %d octets",
@@ -394,6 +421,7 @@ addr_parse_list(const char *s, struct addrlist *list, struct err *e)
 		return -1;
 	}
 	for (;;) {
+		lx.elem = lx.i;
 		if (read_mailbox_or_group(&lx, &tmp, false) == -1) {
 			goto fail;
 		}

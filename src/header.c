@@ -177,7 +177,14 @@ encode_words(struct hdr *h, const char *s, size_t n)
 	use_b = (n + 2) / 3 * 4 < qlen;
 	size_t i = 0;
 	while (i < n) {
-		size_t start = i, payload = 0;
+		size_t start = i, payload = 0, max = EW_PAYLOAD;
+		size_t room = HDR_FOLD_COL - 1 - col_of(h);
+
+		/* A first word shares its line with what precedes it; make
+		 * it fit there rather than run past column 78. */
+		if (h->fresh && room < HDR_EW_MAX && room >= EW_OVERHEAD + 8) {
+			max = room - EW_OVERHEAD;
+		}
 
 		/* Whole characters while the payload fits. */
 		while (i < n) {
@@ -190,7 +197,7 @@ encode_words(struct hdr *h, const char *s, size_t n)
 					add += q_len(p[i + k]);
 				}
 			}
-			if (payload + add > EW_PAYLOAD && i > start) {
+			if (payload + add > max && i > start) {
 				break;
 			}
 			payload += add;

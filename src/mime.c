@@ -271,9 +271,6 @@ attachment_leaf(struct composition *c, const struct attachment *a,
 		strlcpy(type, a->type, sizeof(type));
 		type[strcspn(type, "; ")] = '\0';
 	} else {
-		if (c->ft == NULL) {
-			c->ft = filetype_create();
-		}
 		if (filetype_detect(c->ft, c->in, (size_t)r, name, type, e) ==
 		    -1) {
 			goto fail;
@@ -456,6 +453,7 @@ mime_prepare(const struct message *m, const struct compose_env *env,
 
 	c->msg = m;
 	c->env = env;
+	c->ft = filetype_create(); /* cheap: the database loads on use */
 	buf_init(&c->headers, 0);
 	c->in_mem = xcalloc(SOURCE_BLOCK + 2 * B64_SLACK, 1);
 	c->in = c->in_mem + B64_SLACK;
@@ -600,23 +598,32 @@ mime_param(struct hdr *h, const char *name, const char *value)
 
 /* Content-Type's name= for the mail clients that predate RFC 2231:
  * RFC 2047 encoded-words inside the quotes, as they expect. */
+/* Content-Type's name= for the mail clients that predate RFC 2231:
+ * a quoted-string, with RFC 2047 encoded-words inside the quotes for
+ * non-ASCII names, as those clients expect. */
 static void
 legacy_name(struct hdr *h, const char *value)
 {
-	struct buf tmp;
+	struct buf tmp, tok;
 	struct hdr th;
 	size_t n = strlen(value);
 	bool ascii = true;
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)value[i];
-		ascii = ascii && ch >= 32 && ch < 127 && ch != '"' && ch != '\\';
+		ascii = ascii && ch >= 32 && ch < 127;
 	}
 	hdr_raw(h, ";", 1);
+	buf_init(&tok, 0);
 	if (ascii) {
-		struct buf tok;
-		buf_init(&tok, 0);
-		buf_printf(&tok, "name=\"%s\"", value);
+		buf_puts(&tok, "name=\"");
+		for (size_t i = 0; i < n; i++) {
+			if (value[i] == '"' || value[i] == '\\') {
+				buf_putc(&tok, '\\');
+			}
+			buf_putc(&tok, value[i]);
+		}
+		buf_putc(&tok, '"');
 		hdr_token(h, tok.data, tok.len);
 		buf_finish(&tok);
 		return;
@@ -625,20 +632,18 @@ legacy_name(struct hdr *h, const char *value)
 	buf_init(&tmp, 0);
 	hdr_begin(&th, &tmp, "X");
 	hdr_phrase(&th, value);
-	char *words = tmp.data + 2; /* after "X:" */
-	size_t nw = 0;
 	char *save = NULL;
-	for (char *w = strtok_r(words, " \n", &save); w != NULL;
-	     w = strtok_r(NULL, " \n", &save)) {
-		struct buf tok;
-		bool last = save == NULL || strspn(save, " \n") == strlen(save);
-		buf_init(&tok, 0);
-		buf_printf(&tok, "%s%s%s", nw == 0 ? "name=\"" : "", w,
-			   last ? "\"" : "");
+	bool first = true;
+	for (char *w = strtok_r(tmp.data + 2, " \n", &save); w != NULL;) {
+		char *next = strtok_r(NULL, " \n", &save);
+		buf_reset(&tok);
+		buf_printf(&tok, "%s%s%s", first ? "name=\"" : "", w,
+			   next == NULL ? "\"" : "");
 		hdr_token(h, tok.data, tok.len);
-		buf_finish(&tok);
-		nw++;
+		first = false;
+		w = next;
 	}
+	buf_finish(&tok);
 	buf_finish(&tmp);
 }
 

@@ -1,0 +1,230 @@
+# Common setup for posta's end-to-end tests; every .bats file does `load helpers`.
+#
+# posta is run with -n (dry run) so the message lands in $MSG and its stderr in
+# $ERR; msgcheck.py (Python's own e-mail parser, run with Debian's
+# /usr/bin/python3) then reads the message back the way a mail reader would.
+
+setup() {
+	# Never touch the real home or configuration.
+	export HOME="$BATS_TEST_TMPDIR/home"
+	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/config"
+	mkdir -p "$HOME" "$XDG_CONFIG_HOME"
+	# A cron job's environment: C locale, UTC. posta must not depend on the
+	# locale to handle UTF-8.
+	export LC_ALL=C TZ=UTC
+	unset LANG LANGUAGE
+
+	: "${POSTA:=$BATS_TEST_DIRNAME/../../build/posta}"
+	export POSTA
+	PY=/usr/bin/python3
+	MSGCHECK="$BATS_TEST_DIRNAME/msgcheck.py"
+	MSG="$BATS_TEST_TMPDIR/out.eml"
+	ERR="$BATS_TEST_TMPDIR/err.txt"
+	W="$BATS_TEST_TMPDIR/work"
+	mkdir -p "$W"
+	cd "$W"
+	if [ ! -x "$POSTA" ]; then
+		echo "posta binary not found at '$POSTA' (set POSTA or build it)" >&2
+		return 1
+	fi
+}
+
+# Fixed instant used by compose: Tue, 14 Nov 2023 22:13:20 +0000.
+EPOCH=1700000000
+
+# ---------------------------------------------------------------- running posta
+
+# run_posta ARGS...: run posta exactly as given; stdout -> $MSG, stderr -> $ERR,
+# exit status -> $status. The caller supplies stdin (always redirect it).
+run_posta() {
+	status=0
+	"$POSTA" "$@" >"$MSG" 2>"$ERR" || status=$?
+}
+
+# compose ARGS...: a dry run with a fixed date.
+compose() {
+	run_posta -n --date="@$EPOCH" "$@"
+}
+
+# compose_ok ARGS...: compose, and require success and a well-formed message.
+compose_ok() {
+	compose "$@"
+	assert_ok_msg
+}
+
+# compose_fail CODE ARGS...: compose, and require the documented failure shape.
+compose_fail() {
+	local code=$1
+	shift
+	compose "$@"
+	assert_fails "$code" "$*"
+}
+
+# assert_ok_msg: last run exited 0, said nothing on stderr, and printed a
+# well-formed message whose every line is <= 998 octets.
+assert_ok_msg() {
+	if [ "$status" -ne 0 ]; then
+		echo "posta exited $status, expected 0; stderr:" >&2
+		cat "$ERR" >&2
+		return 1
+	fi
+	if [ -s "$ERR" ]; then
+		echo "posta succeeded but wrote to stderr:" >&2
+		cat "$ERR" >&2
+		return 1
+	fi
+	if [ ! -s "$MSG" ]; then
+		echo "posta succeeded but printed no message" >&2
+		return 1
+	fi
+	assert_max_line 998 || return 1
+	if ! mc check; then
+		echo "--- message (first 60 lines):" >&2
+		head -n 60 "$MSG" >&2
+		return 1
+	fi
+}
+
+# assert_max_line N: no line of $MSG is longer than N octets.
+assert_max_line() {
+	local n
+	n=$(mc maxline) || return 1
+	if [ "$n" -gt "$1" ]; then
+		echo "longest output line is $n octets (limit $1)" >&2
+		return 1
+	fi
+}
+
+# assert_fails CODE [WHAT]: exit status CODE, nothing on stdout, and exactly one
+# line on stderr starting with "posta: ".
+assert_fails() {
+	local what=${2:-}
+	if [ "$status" -ne "$1" ]; then
+		echo "[$what] exit status $status, expected $1; stderr:" >&2
+		cat "$ERR" >&2
+		return 1
+	fi
+	if [ -s "$MSG" ]; then
+		echo "[$what] failed with $1 but printed on stdout:" >&2
+		head -c 2000 "$MSG" >&2
+		return 1
+	fi
+	local lines first
+	lines=$(wc -l <"$ERR")
+	first=$(head -n 1 "$ERR")
+	if [ "$lines" -ne 1 ] || [[ "$first" != "posta: "* ]]; then
+		echo "[$what] stderr should be one line starting with 'posta: ', got:" >&2
+		cat "$ERR" >&2
+		return 1
+	fi
+}
+
+# assert_stderr_contains TEXT
+assert_stderr_contains() {
+	if ! grep -qF -- "$1" "$ERR"; then
+		echo "stderr does not contain <<$1>>; stderr:" >&2
+		cat "$ERR" >&2
+		return 1
+	fi
+}
+
+# ---------------------------------------------------------------- checking
+
+# mc COMMAND ARGS...: msgcheck.py on $MSG (see msgcheck.py for the commands).
+mc() {
+	"$PY" "$MSGCHECK" "$MSG" "$@"
+}
+
+flunk() {
+	echo "$*" >&2
+	return 1
+}
+
+# assert_eq EXPECTED ACTUAL [LABEL]
+assert_eq() {
+	if [ "$1" != "$2" ]; then
+		printf '%s\n  expected: <<%s>>\n  actual:   <<%s>>\n' "${3:-mismatch}" "$1" "$2" >&2
+		return 1
+	fi
+}
+
+# assert_match REGEX ACTUAL [LABEL]  (bash ERE, whole string)
+assert_match() {
+	if [[ ! "$2" =~ ^$1$ ]]; then
+		printf '%s\n  expected to match: %s\n  actual: <<%s>>\n' "${3:-no match}" "$1" "$2" >&2
+		return 1
+	fi
+}
+
+# assert_header NAME EXPECTED: decoded top-level header NAME is EXPECTED.
+assert_header() {
+	local v
+	v=$(mc header "$1") || return 1
+	assert_eq "$2" "$v" "header $1"
+}
+
+# assert_no_header NAME
+assert_no_header() {
+	local n
+	n=$(mc count "$1") || return 1
+	assert_eq 0 "$n" "occurrences of header $1"
+}
+
+# assert_part_is_file SEL FILE: the decoded part is byte for byte FILE.
+assert_part_is_file() {
+	local want got
+	want=$(sha256sum <"$2" | cut -d' ' -f1)
+	got=$(mc part-sha256 "$1") || return 1
+	assert_eq "$want" "$got" "sha256 of part '$1' vs file '$2'"
+}
+
+# assert_body_is FILE: the decoded text/plain body equals FILE's content.
+assert_body_is() {
+	mc body >"$BATS_TEST_TMPDIR/body.got" || return 1
+	if ! cmp -s "$1" "$BATS_TEST_TMPDIR/body.got"; then
+		echo "decoded body differs from $1:" >&2
+		echo "--- expected (od -c):" >&2
+		od -c "$1" | head -n 20 >&2
+		echo "--- got (od -c):" >&2
+		od -c "$BATS_TEST_TMPDIR/body.got" | head -n 20 >&2
+		return 1
+	fi
+}
+
+# refute_grep PATTERN FILE...: fixed string PATTERN (case-insensitive) is absent.
+refute_grep() {
+	local pat=$1
+	shift
+	if grep -qiF -- "$pat" "$@"; then
+		echo "found <<$pat>> where it must not be:" >&2
+		grep -niF -- "$pat" "$@" | head -n 5 >&2
+		return 1
+	fi
+}
+
+# ---------------------------------------------------------------- fixtures
+
+# make_pdf FILE [SIZE]: a %PDF- header followed by SIZE random bytes.
+make_pdf() {
+	printf '%%PDF-1.4\n%%\342\343\317\323\n' >"$1"
+	head -c "${2:-3000}" /dev/urandom >>"$1"
+}
+
+# make_png FILE: a valid 1x1 RGBA PNG.
+make_png() {
+	printf '\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\x0d\x49\x44\x41\x54\x78\x9c\x63\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99\x3d\x1d\x00\x00\x00\x00\x49\x45\x4e\x44\xae\x42\x60\x82' >"$1"
+}
+
+# make_eml FILE SUBJECT [BODY]: a small, plain RFC 5322 message (LF line ends).
+make_eml() {
+	printf 'Return-Path: <alice@example.org>\nDate: Mon, 13 Nov 2023 10:00:00 +0000\nFrom: Alice <alice@example.org>\nTo: bob@example.org\nSubject: %s\nMessage-ID: <%s@example.org>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=us-ascii\n\n%s\n' \
+		"$2" "$(basename "$1" .eml)" "${3:-Hello from the attached message.}" >"$1"
+}
+
+# make_bin FILE SIZE: SIZE deterministic pseudo-random bytes that libmagic
+# calls application/octet-stream.
+make_bin() {
+	"$PY" -c 'import random, sys
+r = random.Random(20231114)
+sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(int(sys.argv[1]))))' "$2" >"$1"
+}
