@@ -482,8 +482,10 @@ addr_spec_valid(const char *spec)
 	if (strchr(spec, '<') != NULL || strchr(spec, ',') != NULL) {
 		return false;
 	}
+	/* One bare mailbox that reads back exactly: no group, comment or
+	 * display name slipped in. */
 	ok = addr_parse_list(spec, &tmp, &e) == 0 && tmp.n == 1 &&
-	     tmp.v[0].name == NULL;
+	     tmp.v[0].name == NULL && strcmp(tmp.v[0].addr, spec) == 0;
 	addrlist_finish(&tmp);
 	return ok;
 }

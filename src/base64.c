@@ -31,15 +31,17 @@ encode_line_scalar(const unsigned char *in, char *out)
 
 /* W. Mula and D. Lemire, "Faster Base64 Encoding and Decoding using AVX2
  * Instructions" (2018): 24 input bytes become 32 characters per step.
- * Each step loads 32 bytes from in - 4, so callers guarantee 4 readable
- * bytes before and after every line (B64_SLACK). */
+ * Their loads start 4 bytes early; here a cross-lane permute moves bytes
+ * 12..23 into the upper lane instead, so no load leaves the line. */
 __attribute__((target("avx2"))) static inline __m256i
 avx2_reshuffle(__m256i in)
 {
+	in = _mm256_permutevar8x32_epi32(
+		in, _mm256_setr_epi32(0, 1, 2, 3, 3, 4, 5, 6));
 	in = _mm256_shuffle_epi8(
 		in, _mm256_set_epi8(10, 11, 9, 10, 7, 8, 6, 7, 4, 5, 3, 4, 1, 2,
-				    0, 1, 14, 15, 13, 14, 11, 12, 10, 11, 8, 9,
-				    7, 8, 5, 6, 4, 5));
+				    0, 1, 10, 11, 9, 10, 7, 8, 6, 7, 4, 5, 3, 4,
+				    1, 2, 0, 1));
 	__m256i t0 = _mm256_and_si256(in, _mm256_set1_epi32(0x0fc0fc00));
 	__m256i t1 = _mm256_mulhi_epu16(t0, _mm256_set1_epi32(0x04000040));
 	__m256i t2 = _mm256_and_si256(in, _mm256_set1_epi32(0x003f03f0));
@@ -64,7 +66,7 @@ encode_line_avx2(const unsigned char *in, char *out)
 {
 	for (int k = 0; k < 2; k++) {
 		__m256i v = _mm256_loadu_si256(
-			(const __m256i *)(const void *)(in + 24 * k - 4));
+			(const __m256i *)(const void *)(in + 24 * k));
 		v = avx2_translate(avx2_reshuffle(v));
 		_mm256_storeu_si256((__m256i *)(void *)(out + 32 * k), v);
 	}
@@ -103,14 +105,14 @@ b64enc_update(struct b64enc *st, const void *vin, size_t n, char *out)
 		if (take > n) {
 			take = n;
 		}
-		memcpy(st->carry + B64_SLACK + st->ncarry, in, take);
+		memcpy(st->carry + st->ncarry, in, take);
 		st->ncarry += take;
 		in += take;
 		n -= take;
 		if (st->ncarry < B64_LINE_IN) {
 			return 0;
 		}
-		st->encode_line(st->carry + B64_SLACK, o);
+		st->encode_line(st->carry, o);
 		o += B64_LINE_OUT;
 		st->ncarry = 0;
 	}
@@ -120,7 +122,7 @@ b64enc_update(struct b64enc *st, const void *vin, size_t n, char *out)
 		n -= B64_LINE_IN;
 		o += B64_LINE_OUT;
 	}
-	memcpy(st->carry + B64_SLACK, in, n);
+	memcpy(st->carry, in, n);
 	st->ncarry = n;
 	return (size_t)(o - out);
 }
@@ -133,7 +135,7 @@ b64enc_final(struct b64enc *st, char *out)
 	if (st->ncarry == 0) {
 		return 0;
 	}
-	n = base64_encode(st->carry + B64_SLACK, st->ncarry, out);
+	n = base64_encode(st->carry, st->ncarry, out);
 	out[n++] = '\n';
 	st->ncarry = 0;
 	return n;

@@ -9,12 +9,8 @@
 #define B64_LINE_IN 57  /* input bytes per output line */
 #define B64_LINE_OUT 77 /* 76 characters and the LF */
 
-/* The vector encoder reads a few bytes on each side of a line: callers
- * of b64enc_update keep B64_SLACK readable bytes before and after in. */
-#define B64_SLACK 8
-
 struct b64enc {
-	unsigned char carry[B64_SLACK + B64_LINE_IN + B64_SLACK];
+	unsigned char carry[B64_LINE_IN];
 	size_t ncarry;
 	/* one line: scalar, or AVX2 where the processor has it */
 	void (*encode_line)(const unsigned char *in, char *out);
@@ -25,7 +21,7 @@ struct b64enc {
 
 void b64enc_init(struct b64enc *st);
 /* Encodes whole lines of carry+in into out, keeps the rest (< 57 bytes)
- * for later; in must have B64_SLACK readable bytes on either side; returns the bytes written (at most B64_ENCODE_BOUND(n)). */
+ * for later; returns the bytes written (at most B64_ENCODE_BOUND(n)). */
 size_t b64enc_update(struct b64enc *st, const void *in, size_t n, char *out);
 /* Writes the last, padded line (at most B64_LINE_OUT bytes); returns
  * the bytes written, 0 when nothing was left. */

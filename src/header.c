@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base64.h"
 #include "xalloc.h"
@@ -29,6 +30,8 @@ hdr_begin(struct hdr *h, struct buf *out, const char *name)
 	h->line_start = out->len;
 	h->fresh = true;
 	h->too_long = false;
+	h->tok_space = 0;
+	h->tok_movable = false;
 	buf_puts(out, name);
 	buf_putc(out, ':');
 }
@@ -42,6 +45,8 @@ hdr_token(struct hdr *h, const char *tok, size_t n)
 		buf_putc(h->out, '\n');
 		h->line_start = h->out->len;
 	}
+	h->tok_movable = !h->fresh && h->out->len > h->line_start && n > 0;
+	h->tok_space = h->out->len;
 	buf_putc(h->out, ' ');
 	buf_append(h->out, tok, n);
 	h->fresh = false;
@@ -51,6 +56,19 @@ hdr_token(struct hdr *h, const char *tok, size_t n)
 void
 hdr_raw(struct hdr *h, const char *s, size_t n)
 {
+	/* What sticks to the last token (a ',' or ';') may push the line
+	 * past 78: then fold before that token after all, turning the
+	 * space in front of it into the fold. */
+	if (col_of(h) + n > HDR_FOLD_COL && h->tok_movable &&
+	    h->tok_space > h->line_start) {
+		buf_putc(h->out, '\0');
+		memmove(h->out->data + h->tok_space + 1,
+			h->out->data + h->tok_space,
+			h->out->len - 1 - h->tok_space);
+		h->out->data[h->tok_space] = '\n';
+		h->line_start = h->tok_space + 1;
+		h->tok_movable = false;
+	}
 	buf_append(h->out, s, n);
 	check_len(h);
 }
@@ -163,13 +181,14 @@ q_len(unsigned char c)
 /* Emits s as encoded-words, Q or B, whichever is shorter; each word
  * holds whole UTF-8 characters and is at most HDR_EW_MAX long. */
 static void
-encode_words(struct hdr *h, const char *s, size_t n)
+encode_words(struct hdr *h, const char *s, size_t n, const char *open,
+	     const char *close)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)s;
-	size_t qlen = 0;
+	size_t qlen = 0, lo = strlen(open), lc = strlen(close);
 	bool use_b;
-	char word[HDR_EW_MAX + 1];
+	char word[HDR_EW_MAX + 1 + 16 + 16];
 
 	for (size_t i = 0; i < n; i++) {
 		qlen += q_len(p[i]);
@@ -179,11 +198,18 @@ encode_words(struct hdr *h, const char *s, size_t n)
 	while (i < n) {
 		size_t start = i, payload = 0, max = EW_PAYLOAD;
 		size_t room = HDR_FOLD_COL - 1 - col_of(h);
+		size_t extra = (i == 0 ? lo : 0) + lc;
 
+		/* What is glued to the word must fit on its line too. */
+		if (EW_PAYLOAD + EW_OVERHEAD + extra > HDR_FOLD_COL - 1) {
+			max = HDR_FOLD_COL - 1 - EW_OVERHEAD - extra;
+		}
 		/* A first word shares its line with what precedes it; make
 		 * it fit there rather than run past column 78. */
-		if (h->fresh && room < HDR_EW_MAX && room >= EW_OVERHEAD + 8) {
-			max = room - EW_OVERHEAD;
+		if (h->fresh && room < HDR_EW_MAX + extra &&
+		    room >= EW_OVERHEAD + extra + 8 &&
+		    room - EW_OVERHEAD - extra < max) {
+			max = room - EW_OVERHEAD - extra;
 		}
 
 		/* Whole characters while the payload fits. */
@@ -204,8 +230,12 @@ encode_words(struct hdr *h, const char *s, size_t n)
 			i += cl;
 		}
 		size_t w = 0;
-		memcpy(word, EW_PREFIX, 8);
-		w = 8;
+		if (start == 0) {
+			memcpy(word, open, lo);
+			w = lo;
+		}
+		memcpy(word + w, EW_PREFIX, 8);
+		w += 8;
 		word[w++] = use_b ? 'B' : 'Q';
 		word[w++] = '?';
 		if (use_b) {
@@ -225,6 +255,10 @@ encode_words(struct hdr *h, const char *s, size_t n)
 		}
 		word[w++] = '?';
 		word[w++] = '=';
+		if (i == n) {
+			memcpy(word + w, close, lc);
+			w += lc;
+		}
 		hdr_token(h, word, w);
 	}
 }
@@ -305,7 +339,8 @@ hdr_text(struct hdr *h, const char *s)
 		while (j + 1 < nw && w[j + 1].enc) {
 			j++;
 		}
-		encode_words(h, w[i].p, (size_t)(w[j].p + w[j].n - w[i].p));
+		encode_words(h, w[i].p, (size_t)(w[j].p + w[j].n - w[i].p), "",
+			     "");
 		i = j + 1;
 	}
 	free(w);
@@ -339,7 +374,7 @@ hdr_phrase(struct hdr *h, const char *s)
 		}
 	}
 	if (!ascii || n > HDR_FOLD_COL - 2) {
-		encode_words(h, s, n);
+		encode_words(h, s, n, "", "");
 		return;
 	}
 	if (atoms) {
@@ -408,12 +443,161 @@ header_date(time_t t, char out[HDR_DATE_MAX])
 	strftime(out, HDR_DATE_MAX, "%a, %d %b %Y %H:%M:%S %z", &tm);
 }
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil), so no time zone or libc state is involved. */
+static long long
+days_from_civil(long long y, int m, int d)
+{
+	y -= m <= 2;
+	long long era = (y >= 0 ? y : y - 399) / 400;
+	long long yoe = y - era * 400;
+	long long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	long long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int
+read_num(const char **p, int min_digits, int max_digits, long long *v)
+{
+	int n = 0;
+
+	*v = 0;
+	while (**p >= '0' && **p <= '9' && n < max_digits) {
+		*v = *v * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	return n >= min_digits && !(**p >= '0' && **p <= '9') ? n : -1;
+}
+
+static void
+skip_ws(const char **p)
+{
+	while (**p == ' ' || **p == '\t') {
+		(*p)++;
+	}
+}
+
+static int
+find_name(const char **p, const char *const *names, int count)
+{
+	for (int i = 0; i < count; i++) {
+		if (strncasecmp(*p, names[i], 3) == 0) {
+			*p += 3;
+			return i;
+		}
+	}
+	return -1;
+}
+
+/* RFC 5322 3.3 date-time, with the obsolete forms of 4.3 that still
+ * turn up: two-digit years and named zones. */
+static int
+parse_rfc5322_date(const char *s, time_t *t)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed",
+					    "Thu", "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr",
+					      "May", "Jun", "Jul", "Aug",
+					      "Sep", "Oct", "Nov", "Dec" };
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30,
+				     31, 31, 30, 31, 30, 31 };
+	static const struct {
+		const char *name;
+		int off;
+	} zones[] = { { "UT", 0 },	   { "GMT", 0 },     { "Z", 0 },
+		      { "EST", -5 * 60 }, { "EDT", -4 * 60 }, { "CST", -6 * 60 },
+		      { "CDT", -5 * 60 }, { "MST", -7 * 60 }, { "MDT", -6 * 60 },
+		      { "PST", -8 * 60 }, { "PDT", -7 * 60 } };
+	const char *p = s;
+	long long day, year, hh, mm, ss = 0, zone;
+	int wday = -1, mon, ydigits, off = 0;
+
+	skip_ws(&p);
+	if (*p >= 'A') {
+		if ((wday = find_name(&p, days, 7)) < 0) {
+			return -1;
+		}
+		skip_ws(&p);
+		if (*p++ != ',') {
+			return -1;
+		}
+		skip_ws(&p);
+	}
+	if (read_num(&p, 1, 2, &day) < 0) {
+		return -1;
+	}
+	skip_ws(&p);
+	if ((mon = find_name(&p, months, 12)) < 0) {
+		return -1;
+	}
+	skip_ws(&p);
+	if ((ydigits = read_num(&p, 2, 4, &year)) < 0) {
+		return -1;
+	}
+	if (ydigits == 2) {
+		year += year < 50 ? 2000 : 1900;
+	} else if (ydigits == 3) {
+		year += 1900;
+	}
+	skip_ws(&p);
+	if (read_num(&p, 2, 2, &hh) < 0 || *p++ != ':' ||
+	    read_num(&p, 2, 2, &mm) < 0) {
+		return -1;
+	}
+	if (*p == ':' && (p++, read_num(&p, 2, 2, &ss)) < 0) {
+		return -1;
+	}
+	skip_ws(&p);
+	if (*p == '+' || *p == '-') {
+		int sign = *p++ == '-' ? -1 : 1;
+		if (read_num(&p, 4, 4, &zone) < 0 || zone % 100 > 59) {
+			return -1;
+		}
+		off = sign * (int)(zone / 100 * 60 + zone % 100);
+	} else {
+		size_t i, n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+		for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+			if (strlen(zones[i].name) == n &&
+			    strncmp(p, zones[i].name, n) == 0) {
+				break;
+			}
+		}
+		if (n == 0 || i == sizeof(zones) / sizeof(zones[0])) {
+			return -1;
+		}
+		off = zones[i].off;
+		p += n;
+	}
+	skip_ws(&p);
+	if (*p == '(') {
+		const char *close = strrchr(p, ')');
+		if (close == NULL) {
+			return -1;
+		}
+		p = close + 1;
+		skip_ws(&p);
+	}
+	if (*p != '\0' || year < 1900 || day < 1 || hh > 23 || mm > 59 ||
+	    ss > 60) {
+		return -1;
+	}
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+	if (day > mdays[mon] || (mon == 1 && day == 29 && !leap)) {
+		return -1;
+	}
+	long long since = days_from_civil(year, mon + 1, (int)day);
+	/* 1970-01-01 was a Thursday. */
+	if (wday >= 0 && ((since % 7 + 11) % 7) != wday) {
+		return -1;
+	}
+	*t = (time_t)(since * 86400 + hh * 3600 + mm * 60 + ss - off * 60LL);
+	return 0;
+}
+
 int
 header_parse_date(const char *s, time_t *t)
 {
-	struct tm tm;
-	const char *end;
-
 	if (s[0] == '@') {
 		const char *errstr;
 		long long v = strtonum(s + 1, 0, 253402300799LL, &errstr);
@@ -424,20 +608,7 @@ header_parse_date(const char *s, time_t *t)
 		*t = (time_t)v;
 		return 0;
 	}
-	static const char *const forms[] = {
-		"%a, %d %b %Y %H:%M:%S %z",
-		"%d %b %Y %H:%M:%S %z",
-	};
-	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, forms[i], &tm);
-		if (end != NULL && *end == '\0') {
-			long off = tm.tm_gmtoff;
-			*t = timegm(&tm) - off;
-			return 0;
-		}
-	}
-	return -1;
+	return parse_rfc5322_date(s, t);
 }
 
 static bool
@@ -506,4 +677,11 @@ header_msgid_new(time_t now, const unsigned char rnd[16], const char *domain)
 	}
 	buf_printf(&b, "@%s>", domain);
 	return buf_take(&b);
+}
+
+void
+hdr_encoded(struct hdr *h, const char *s, const char *open,
+	    const char *close)
+{
+	encode_words(h, s, strlen(s), open, close);
 }

@@ -26,6 +26,8 @@ struct hdr {
 	size_t line_start; /* offset of the current line in out */
 	bool fresh;        /* nothing after "Name:" on this line yet */
 	bool too_long;     /* a line passed HDR_LINE_MAX */
+	size_t tok_space;  /* offset of the space before the last token */
+	bool tok_movable;  /* that space may still become a fold */
 };
 
 /* Starts "Name:" in out; name must outlive the hdr. */
@@ -41,6 +43,11 @@ void hdr_text(struct hdr *h, const char *s);
 /* A display name (RFC 5322 3.2.5 phrase): atoms, a quoted-string, or
  * encoded-words restricted to what RFC 2047 5(3) allows in a phrase. */
 void hdr_phrase(struct hdr *h, const char *s);
+/* s as encoded-words alone, open glued to the first and close to the
+ * last (open and close at most 16 bytes each): for a parameter value
+ * like name="=?...?=" that old mail clients read. */
+void hdr_encoded(struct hdr *h, const char *s, const char *open,
+		 const char *close);
 /* One mailbox: phrase and <addr>, or the bare address. */
 void hdr_mailbox(struct hdr *h, const struct mailbox *mb);
 /* A comma-separated list of mailboxes. */

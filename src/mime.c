@@ -68,10 +68,9 @@ struct composition {
 	char stem[STEM_LEN + 1];
 	struct filetype *ft;
 	/* Work buffers, allocated once for every part. */
-	char *in;   /* B64_SLACK bytes of slack on each side */
-	char *norm; /* the same */
+	char *in;
+	char *norm;
 	char *out;
-	char *in_mem, *norm_mem;
 	char last; /* the last byte written to the sink */
 };
 
@@ -413,6 +412,20 @@ build_tree(struct composition *c, struct err *e)
 		if (a == NULL) {
 			return -1;
 		}
+		/* RFC 2045 7: a Content-ID names one part only. */
+		for (size_t k = 0; a->cid != NULL && k < i; k++) {
+			if (m->att[k].is_inline &&
+			    strcmp(basename_of(m->att[k].name ? m->att[k].name
+							       : m->att[k].path),
+				   a->filename) == 0) {
+				err_set(e, ERR_USAGE,
+					"two inline parts are named '%s'; "
+					"rename one with --attach-name",
+					a->filename);
+				part_free(a);
+				return -1;
+			}
+		}
 		if (a->disp == DISP_INLINE && html != NULL) {
 			/* RFC 2387: the HTML and what it shows travel
 			 * together, the HTML first. */
@@ -455,10 +468,8 @@ mime_prepare(const struct message *m, const struct compose_env *env,
 	c->env = env;
 	c->ft = filetype_create(); /* cheap: the database loads on use */
 	buf_init(&c->headers, 0);
-	c->in_mem = xcalloc(SOURCE_BLOCK + 2 * B64_SLACK, 1);
-	c->in = c->in_mem + B64_SLACK;
-	c->norm_mem = xcalloc(2 * SOURCE_BLOCK + 2 * B64_SLACK, 1);
-	c->norm = c->norm_mem + B64_SLACK;
+	c->in = xcalloc(SOURCE_BLOCK, 1);
+	c->norm = xcalloc(2 * SOURCE_BLOCK, 1);
 	c->out = xcalloc(QP_ENCODE_BOUND(2 * SOURCE_BLOCK), 1);
 	new_stem(c);
 	if (message_check(m, e) == -1 || build_tree(c, e) == -1) {
@@ -494,8 +505,8 @@ mime_destroy(struct composition *c)
 	part_free(c->root);
 	filetype_destroy(c->ft);
 	buf_finish(&c->headers);
-	free(c->in_mem);
-	free(c->norm_mem);
+	free(c->in);
+	free(c->norm);
 	free(c->out);
 	free(c);
 }
@@ -604,8 +615,7 @@ mime_param(struct hdr *h, const char *name, const char *value)
 static void
 legacy_name(struct hdr *h, const char *value)
 {
-	struct buf tmp, tok;
-	struct hdr th;
+	struct buf tok;
 	size_t n = strlen(value);
 	bool ascii = true;
 
@@ -628,23 +638,8 @@ legacy_name(struct hdr *h, const char *value)
 		buf_finish(&tok);
 		return;
 	}
-	/* Encode into a scratch header, then move its words over. */
-	buf_init(&tmp, 0);
-	hdr_begin(&th, &tmp, "X");
-	hdr_phrase(&th, value);
-	char *save = NULL;
-	bool first = true;
-	for (char *w = strtok_r(tmp.data + 2, " \n", &save); w != NULL;) {
-		char *next = strtok_r(NULL, " \n", &save);
-		buf_reset(&tok);
-		buf_printf(&tok, "%s%s%s", first ? "name=\"" : "", w,
-			   next == NULL ? "\"" : "");
-		hdr_token(h, tok.data, tok.len);
-		first = false;
-		w = next;
-	}
+	hdr_encoded(h, value, "name=\"", "\"");
 	buf_finish(&tok);
-	buf_finish(&tmp);
 }
 
 static int
@@ -855,4 +850,24 @@ mime_write(struct composition *c, struct sink *out, struct err *e)
 		r = sink_flush(out, e);
 	}
 	return r;
+}
+
+static bool
+tree_8bit(const struct part *p)
+{
+	if (!p->multi) {
+		return p->cte == CTE_8BIT;
+	}
+	for (size_t i = 0; i < p->nkids; i++) {
+		if (tree_8bit(p->kids[i])) {
+			return true;
+		}
+	}
+	return false;
+}
+
+bool
+mime_is_8bit(const struct composition *c)
+{
+	return tree_8bit(c->root);
 }

@@ -7,6 +7,8 @@
 #ifndef POSTA_MIME_H
 #define POSTA_MIME_H
 
+#include <stdbool.h>
+
 #include "error.h"
 #include "message.h"
 #include "sink.h"
@@ -24,6 +26,9 @@ struct composition *mime_prepare(const struct message *m,
  * size since it was prepared. */
 int mime_write(struct composition *c, struct sink *out, struct err *e);
 void mime_destroy(struct composition *c);
+/* True when a part is sent 8bit (an attached message with 8-bit text),
+ * so delivery needs 8BITMIME (RFC 6152). */
+bool mime_is_8bit(const struct composition *c);
 
 /* RFC 2231 parameter: name="value" when the value is short printable
  * ASCII, else name*=UTF-8''%-encoded (name*0*=, name*1*=, ... when
