@@ -25,6 +25,8 @@ int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /* Empties the buffer but keeps its memory. */
 void buf_reset(struct buf *b);
 /* Hands the NUL-terminated bytes to the caller, who frees them; the

@@ -13,6 +13,12 @@ enum err_class {
 	ERR_INTERNAL, /* a bug: EX_SOFTWARE */
 	ERR_UNAVAIL,  /* service unavailable: EX_UNAVAILABLE */
 	ERR_CONFIG,   /* configuration error: EX_CONFIG */
+	ERR_NOHOST,   /* host name unknown: EX_NOHOST */
+	ERR_NOUSER,   /* recipient refused for good: EX_NOUSER */
+	ERR_TEMP,     /* try again later (4xx, timeout, refused): EX_TEMPFAIL */
+	ERR_PROTOCOL, /* the server broke the protocol: EX_PROTOCOL */
+	ERR_TLS,      /* TLS or authentication refused: EX_NOPERM */
+	ERR_CANTCREAT, /* cannot write an output file: EX_CANTCREAT */
 };
 
 #define ERR_MSG_MAX 512

@@ -137,3 +137,194 @@ sink_flush(struct sink *s, struct err *e)
 {
 	return s->ops->flush(s, e);
 }
+
+#define DATA_LINE_MAX 998
+
+static int
+data_put(struct data_sink *s, const char *p, size_t n, struct err *e)
+{
+	if (s->len + n > SINK_BUF_SIZE) {
+		if (sink_write(s->next, s->buf, s->len, e) == -1) {
+			return -1;
+		}
+		s->len = 0;
+	}
+	memcpy(s->buf + s->len, p, n);
+	s->len += n;
+	return 0;
+}
+
+static int
+data_write(struct sink *sk, const void *vp, size_t n, struct err *e)
+{
+	struct data_sink *s = (struct data_sink *)sk;
+	const char *p = vp, *end = p + n;
+
+	while (p < end) {
+		if (s->prev_cr && *p == '\n') {
+			s->prev_cr = false;
+			p++;
+			continue;
+		}
+		s->prev_cr = false;
+		if (*p == '\r' || *p == '\n') {
+			s->prev_cr = *p == '\r';
+			if (data_put(s, "\r\n", 2, e) == -1) {
+				return -1;
+			}
+			s->bytes += 2;
+			s->at_line_start = true;
+			s->line_len = 0;
+			p++;
+			continue;
+		}
+		/* A run of ordinary bytes up to the next line break. */
+		const char *q = p;
+		while (q < end && *q != '\r' && *q != '\n') {
+			q++;
+		}
+		size_t run = (size_t)(q - p);
+		if (s->line_len + run > DATA_LINE_MAX) {
+			return err_set(e, ERR_DATA,
+				       "message line longer than %d octets",
+				       DATA_LINE_MAX);
+		}
+		if (s->at_line_start && *p == '.' &&
+		    data_put(s, ".", 1, e) == -1) {
+			return -1;
+		}
+		while (run > 0) {
+			size_t room = SINK_BUF_SIZE - s->len;
+			size_t k = run < room ? run : room;
+			if (k == 0) {
+				if (sink_write(s->next, s->buf, s->len, e) == -1) {
+					return -1;
+				}
+				s->len = 0;
+				continue;
+			}
+			memcpy(s->buf + s->len, p, k);
+			s->len += k;
+			p += k;
+			run -= k;
+			s->bytes += k;
+			s->line_len += k;
+		}
+		s->at_line_start = false;
+	}
+	return 0;
+}
+
+static int
+data_flush(struct sink *sk, struct err *e)
+{
+	struct data_sink *s = (struct data_sink *)sk;
+
+	if (s->len > 0 && sink_write(s->next, s->buf, s->len, e) == -1) {
+		return -1;
+	}
+	s->len = 0;
+	return sink_flush(s->next, e);
+}
+
+static const struct sink_ops data_ops = { data_write, data_flush };
+
+void
+data_sink_init(struct data_sink *s, struct sink *next)
+{
+	memset(s, 0, sizeof(*s));
+	s->sink.ops = &data_ops;
+	s->next = next;
+	s->buf = xcalloc(SINK_BUF_SIZE, 1);
+	s->at_line_start = true;
+}
+
+int
+data_sink_end(struct data_sink *s, struct err *e)
+{
+	if (!s->at_line_start && data_put(s, "\r\n", 2, e) == -1) {
+		return -1;
+	}
+	if (data_put(s, ".\r\n", 3, e) == -1) {
+		return -1;
+	}
+	return data_flush(&s->sink, e);
+}
+
+void
+data_sink_finish(struct data_sink *s)
+{
+	free(s->buf);
+	s->buf = NULL;
+}
+
+/* mboxrd: a '>' may go anywhere in the leading run of '>', so the run
+ * passes straight through and only a partial "From " is held back. */
+static int
+mbox_write(struct sink *sk, const void *vp, size_t n, struct err *e)
+{
+	static const char from[] = "From ";
+	struct mbox_sink *s = (struct mbox_sink *)sk;
+	const char *p = vp;
+	char out[8192];
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char ch = p[i];
+
+		if (o + 8 > sizeof(out)) {
+			if (sink_write(s->next, out, o, e) == -1) {
+				return -1;
+			}
+			o = 0;
+		}
+		if (s->at_line_start) {
+			if (ch == '>' && s->pos == 0) {
+				out[o++] = ch;
+				continue;
+			}
+			if (ch == from[s->pos]) {
+				if (++s->pos == sizeof(from) - 1) {
+					out[o++] = '>';
+					memcpy(out + o, from, s->pos);
+					o += s->pos;
+					s->pos = 0;
+					s->at_line_start = false;
+				}
+				continue;
+			}
+			memcpy(out + o, from, s->pos);
+			o += s->pos;
+			s->pos = 0;
+			s->at_line_start = false;
+		}
+		out[o++] = ch;
+		if (ch == '\n') {
+			s->at_line_start = true;
+		}
+	}
+	return sink_write(s->next, out, o, e);
+}
+
+static int
+mbox_flush(struct sink *sk, struct err *e)
+{
+	struct mbox_sink *s = (struct mbox_sink *)sk;
+
+	if (s->pos > 0 && sink_write(s->next, "From ", s->pos, e) == -1) {
+		return -1;
+	}
+	s->pos = 0;
+	return sink_flush(s->next, e);
+}
+
+static const struct sink_ops mbox_ops = { mbox_write, mbox_flush };
+
+void
+mbox_sink_init(struct mbox_sink *s, struct sink *next)
+{
+	memset(s, 0, sizeof(*s));
+	s->sink.ops = &mbox_ops;
+	s->next = next;
+	s->at_line_start = true;
+}

@@ -4,6 +4,7 @@
 #ifndef POSTA_SINK_H
 #define POSTA_SINK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -41,17 +42,47 @@ struct buf_sink {
 	struct buf *out;
 };
 
-/* A sink that only counts bytes and lines (e.g. for SIZE). */
+/* A sink that only counts bytes and lines (e.g. for SIZE: the wire
+ * size is bytes + lines, each LF becoming CRLF). */
 struct count_sink {
 	struct sink sink;
 	uint64_t bytes;
 	uint64_t lines;
 };
 
+/* The DATA filter (RFC 5321 4.5.2, 2.3.8): every CR, LF or CRLF becomes
+ * CRLF, a line that starts with '.' gets another, and no line may pass
+ * 998 octets. Its output goes on to next in blocks; data_sink_end
+ * writes the final CRLF "." CRLF (adding a line break first when the
+ * message did not end with one). */
+struct data_sink {
+	struct sink sink;
+	struct sink *next;
+	char *buf; /* SINK_BUF_SIZE bytes */
+	size_t len;
+	bool at_line_start;
+	bool prev_cr;
+	size_t line_len;
+	uint64_t bytes; /* octets after conversion, dot-stuffing excluded */
+};
+
+/* The mbox filter for dead.letter (mboxrd): lines matching ^>*From 
+ * get one more '>'. */
+struct mbox_sink {
+	struct sink sink;
+	struct sink *next;
+	size_t pos; /* bytes of "From " held back */
+	bool at_line_start;
+};
+
 void fd_sink_init(struct fd_sink *s, int fd, const char *name);
 void fd_sink_finish(struct fd_sink *s);
 void buf_sink_init(struct buf_sink *s, struct buf *out);
 void count_sink_init(struct count_sink *s);
+void data_sink_init(struct data_sink *s, struct sink *next);
+int data_sink_end(struct data_sink *s, struct err *e);
+void data_sink_finish(struct data_sink *s);
+void mbox_sink_init(struct mbox_sink *s, struct sink *next);
 
 static inline int
 sink_write(struct sink *s, const void *p, size_t n, struct err *e)

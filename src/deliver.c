@@ -1,0 +1,475 @@
+#include "deliver.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sasl.h"
+#include "sink.h"
+#include "xalloc.h"
+
+/* The sink DATA's filter writes into: the connection, in blocks. */
+struct conn_sink {
+	struct sink sink;
+	struct conn *conn;
+};
+
+static int
+conn_sink_write(struct sink *sk, const void *p, size_t n, struct err *e)
+{
+	struct conn_sink *s = (struct conn_sink *)sk;
+
+	conn_arm(s->conn);
+	return conn_write(s->conn, p, n, e);
+}
+
+static int
+conn_sink_flush(struct sink *sk, struct err *e)
+{
+	return 0;
+}
+
+static const struct sink_ops conn_sink_ops = { conn_sink_write,
+					       conn_sink_flush };
+
+static bool
+is_loopback(const char *addr)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1) {
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	}
+	return inet_pton(AF_INET6, addr, &a6) == 1 &&
+	       IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+/* RFC 5321 4.1.4: a fully qualified name, else an address literal;
+ * never "localhost", which says nothing. */
+static const char *
+helo_name(const struct smtp *s, const struct deliver_opts *o)
+{
+	return o->helo != NULL ? o->helo : s->conn.local;
+}
+
+/* Greeting, EHLO, TLS and AUTH: everything before the transaction. */
+static int
+session_start(struct smtp *s, const struct deliver_opts *o, struct err *e)
+{
+	if (smtp_open(s, o->host, o->port, o->timeout_ms,
+		      o->tls == DELIVER_TLS, &o->tlso, o->trace, e) == -1 ||
+	    smtp_ehlo(s, helo_name(s, o), e) == -1) {
+		return -1;
+	}
+	if (o->tls == DELIVER_STARTTLS) {
+		if (!s->caps.starttls) {
+			return err_set(e, ERR_TLS,
+				       "%s: the server does not offer STARTTLS; "
+				       "nothing was sent (--tls=none sends in "
+				       "the clear)",
+				       o->host);
+		}
+		if (smtp_starttls(s, &o->tlso, e) == -1 ||
+		    smtp_ehlo(s, helo_name(s, o), e) == -1) {
+			return -1;
+		}
+	}
+	if (o->user == NULL) {
+		return 0;
+	}
+	/* Credentials never cross the network in the clear; a test
+	 * server on this machine is the one exception, and only when the
+	 * user said --tls=none. */
+	if (o->tls == DELIVER_NONE && !is_loopback(s->conn.peer)) {
+		return err_set(e, ERR_TLS,
+			       "%s: refusing to send a password without TLS",
+			       o->host);
+	}
+	if (s->caps.auth == 0) {
+		return err_set(e, ERR_TLS,
+			       "%s: a user was given but the server offers no "
+			       "AUTH; nothing was sent",
+			       o->host);
+	}
+	unsigned mech = o->auth != 0 ? o->auth : sasl_pick(s->caps.auth);
+	if (mech == 0 || (s->caps.auth & mech) == 0) {
+		return err_set(e, ERR_TLS,
+			       "%s: no AUTH mechanism in common%s%s", o->host,
+			       o->auth ? "; the server does not offer " : "",
+			       o->auth ? sasl_name(o->auth) : "");
+	}
+	return smtp_auth(s, mech, o->user, o->pass, o->random, e);
+}
+
+/* The RFC 5321 4.1.1.2 MAIL command with the extensions the message
+ * and the server call for. */
+static void
+queue_mail(struct smtp *s, const struct deliver_opts *o, uint64_t size,
+	   bool eight)
+{
+	struct buf cmd;
+
+	buf_init(&cmd, 0);
+	buf_printf(&cmd, "MAIL FROM:<%s>", o->from);
+	if (s->caps.size) {
+		buf_printf(&cmd, " SIZE=%llu", (unsigned long long)size);
+	}
+	if (eight && s->caps.eightbitmime) {
+		buf_puts(&cmd, " BODY=8BITMIME");
+	}
+	if (o->smtputf8) {
+		buf_puts(&cmd, " SMTPUTF8");
+	}
+	if (s->caps.dsn && o->dsn_ret != NULL) {
+		buf_printf(&cmd, " RET=%s", o->dsn_ret);
+	}
+	if (s->caps.dsn && o->dsn_envid != NULL) {
+		buf_printf(&cmd, " ENVID=%s", o->dsn_envid);
+	}
+	smtp_queue(s, NULL, "%s", cmd.data);
+	buf_finish(&cmd);
+}
+
+static void
+queue_rcpt(struct smtp *s, const struct deliver_opts *o, const char *rcpt)
+{
+	if (s->caps.dsn && o->dsn_notify != NULL) {
+		smtp_queue(s, NULL, "RCPT TO:<%s> NOTIFY=%s", rcpt,
+			   o->dsn_notify);
+	} else {
+		smtp_queue(s, NULL, "RCPT TO:<%s>", rcpt);
+	}
+}
+
+/* Names each refused recipient with the server's words. */
+static int
+refused_error(const struct deliver_opts *o, struct deliver_result *r,
+	      bool sent_anyway, struct err *e)
+{
+	struct buf msg;
+	bool permanent = false;
+
+	buf_init(&msg, ERR_MSG_MAX);
+	for (size_t i = 0; i < o->nrcpts; i++) {
+		int code = r->rcpt[i].code;
+		if (code / 100 == 2) {
+			continue;
+		}
+		permanent = permanent || code / 100 == 5;
+		buf_printf(&msg, "%s%s (%s)", msg.len ? ", " : "", o->rcpts[i],
+			   r->rcpt[i].text);
+	}
+	err_set(e, permanent ? ERR_NOUSER : ERR_TEMP,
+		"%s: recipient%s refused: %s; %s", o->host,
+		r->refused > 1 ? "s" : "", msg.data ? msg.data : "",
+		sent_anyway ? "sent to the others (--allow-partial)"
+			    : "nothing was sent");
+	buf_finish(&msg);
+	return -1;
+}
+
+int
+deliver_send(const struct deliver_opts *o, struct composition *c,
+	     struct deliver_result *r, struct err *e)
+{
+	struct smtp s;
+	struct count_sink count;
+	struct data_sink data;
+	struct conn_sink cs;
+	bool eight = mime_is_8bit(c);
+	int ret = -1;
+
+	memset(r, 0, sizeof(*r));
+	r->rcpt = xcalloc(o->nrcpts, sizeof(*r->rcpt));
+	memset(&data, 0, sizeof(data));
+	if (session_start(&s, o, e) == -1) {
+		goto out;
+	}
+	if (o->smtputf8 && !s.caps.smtputf8) {
+		err_set(e, ERR_UNAVAIL,
+			"%s: an address is not ASCII and the server does not "
+			"offer SMTPUTF8; nothing was sent",
+			o->host);
+		goto out;
+	}
+	if (eight && !s.caps.eightbitmime) {
+		err_set(e, ERR_UNAVAIL,
+			"%s: an attached message has 8-bit text and the "
+			"server does not offer 8BITMIME; nothing was sent",
+			o->host);
+		goto out;
+	}
+	if (s.caps.size) {
+		/* RFC 1870: octets with CRLF line ends. A counting pass
+		 * over the composition, never a buffered copy. */
+		count_sink_init(&count);
+		if (mime_write(c, &count.sink, e) == -1) {
+			goto out;
+		}
+		r->size = count.bytes + count.lines;
+		if (s.caps.size_max > 0 && r->size > s.caps.size_max) {
+			err_set(e, ERR_UNAVAIL,
+				"%s: the message is %llu bytes and the server "
+				"takes at most %llu; nothing was sent",
+				o->host, (unsigned long long)r->size,
+				(unsigned long long)s.caps.size_max);
+			goto out;
+		}
+	}
+	/* RFC 2920: MAIL and every RCPT in one write, replies after. DATA
+	 * waits for them, so a refused recipient can still stop it. */
+	queue_mail(&s, o, r->size, eight);
+	if (s.caps.pipelining) {
+		for (size_t i = 0; i < o->nrcpts; i++) {
+			queue_rcpt(&s, o, o->rcpts[i]);
+		}
+	}
+	if (smtp_read(&s, e) == -1) {
+		goto out;
+	}
+	if (s.reply.code != 250) {
+		smtp_fail(&s, e, "MAIL FROM", ERR_UNAVAIL);
+		for (size_t i = 0; s.caps.pipelining && i < o->nrcpts; i++) {
+			/* Drain the RCPT replies the server still owes. */
+			struct err ignored;
+			if (smtp_read(&s, &ignored) == -1) {
+				break;
+			}
+		}
+		goto out;
+	}
+	for (size_t i = 0; i < o->nrcpts; i++) {
+		if (!s.caps.pipelining) {
+			queue_rcpt(&s, o, o->rcpts[i]);
+		}
+		if (smtp_read(&s, e) == -1) {
+			goto out;
+		}
+		r->rcpt[i].code = s.reply.code;
+		reply_summary(&s.reply, r->rcpt[i].text, DELIVER_TEXT_MAX);
+		if (s.reply.code / 100 == 2) {
+			r->accepted++;
+		} else {
+			r->refused++;
+		}
+	}
+	if (r->refused > 0 && (!o->allow_partial || r->accepted == 0)) {
+		struct err ignored;
+		smtp_command(&s, &ignored, "RSET");
+		refused_error(o, r, false, e);
+		goto out;
+	}
+	if (smtp_command(&s, e, "DATA") == -1) {
+		goto out;
+	}
+	if (s.reply.code != 354) {
+		smtp_fail(&s, e, "DATA", ERR_UNAVAIL);
+		goto out;
+	}
+	cs.sink.ops = &conn_sink_ops;
+	cs.conn = &s.conn;
+	data_sink_init(&data, &cs.sink);
+	if (mime_write(c, &data.sink, e) == -1 || data_sink_end(&data, e) == -1) {
+		goto out;
+	}
+	if (s.caps.pipelining) {
+		smtp_queue(&s, NULL, "QUIT"); /* RFC 2920 3.1: may follow */
+	}
+	if (smtp_read(&s, e) == -1) {
+		char msg[ERR_MSG_MAX];
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		err_set(e, e->cls,
+			"%s; after the final dot, so the server may or may not "
+			"have taken the message",
+			msg);
+		goto out;
+	}
+	reply_summary(&s.reply, r->final_reply, DELIVER_TEXT_MAX);
+	if (s.reply.code != 250) {
+		smtp_fail(&s, e, "end of DATA", ERR_UNAVAIL);
+		goto out;
+	}
+	r->sent = true;
+	if (r->refused > 0) {
+		refused_error(o, r, true, e);
+		goto out;
+	}
+	ret = 0;
+out:
+	r->round_trips = s.conn.round_trips;
+	if (data.buf != NULL) {
+		data_sink_finish(&data);
+	}
+	if (r->sent && s.caps.pipelining) {
+		struct err ignored;
+		smtp_read(&s, &ignored); /* QUIT's reply */
+		smtp_close(&s);
+	} else {
+		smtp_quit(&s);
+	}
+	return ret;
+}
+
+int
+deliver_dead_letter(struct composition *c, const char *path,
+		    const char *from, time_t now, struct err *e)
+{
+	struct fd_sink out;
+	struct mbox_sink mbox;
+	char date[32];
+	struct tm tm;
+	int fd, r;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		return err_sys(e, ERR_CANTCREAT, errno, "%s", path);
+	}
+	if (flock(fd, LOCK_EX) == -1) {
+		close(fd);
+		return err_sys(e, ERR_IO, errno, "%s: lock", path);
+	}
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
+	fd_sink_init(&out, fd, path);
+	mbox_sink_init(&mbox, &out.sink);
+	/* An mbox "From " line: the envelope sender and the date. */
+	r = sink_puts(&out.sink, "From ", e);
+	if (r == 0) {
+		r = sink_puts(&out.sink,
+			      from != NULL && *from ? from : "MAILER-DAEMON",
+			      e);
+	}
+	if (r == 0) {
+		r = sink_puts(&out.sink, " ", e);
+	}
+	if (r == 0) {
+		r = sink_puts(&out.sink, date, e);
+	}
+	if (r == 0) {
+		r = sink_puts(&out.sink, "\n", e);
+	}
+	if (r == 0) {
+		r = mime_write(c, &mbox.sink, e);
+	}
+	if (r == 0) {
+		r = sink_puts(&out.sink, "\n", e);
+	}
+	if (r == 0) {
+		r = sink_flush(&out.sink, e);
+	}
+	fd_sink_finish(&out);
+	if (fsync(fd) == -1 && r == 0) {
+		r = err_sys(e, ERR_IO, errno, "%s", path);
+	}
+	if (close(fd) == -1 && r == 0) {
+		r = err_sys(e, ERR_IO, errno, "%s", path);
+	}
+	return r;
+}
+
+static const char *
+yes(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+int
+deliver_serverinfo(const struct deliver_opts *o, struct buf *out,
+		   struct err *e)
+{
+	struct smtp s;
+	struct tls_info ti;
+	int ret = -1;
+	bool implicit = o->tls == DELIVER_TLS;
+
+	if (smtp_open(&s, o->host, o->port, o->timeout_ms, implicit, &o->tlso,
+		      o->trace, e) == -1 ||
+	    smtp_ehlo(&s, helo_name(&s, o), e) == -1) {
+		goto out;
+	}
+	buf_printf(out, "server: %s port %s (%s)\n", o->host, o->port,
+		   s.conn.peer);
+	buf_printf(out, "greeting: %s\n", s.greeting);
+	if (!implicit && o->tls != DELIVER_NONE && s.caps.starttls) {
+		if (smtp_starttls(&s, &o->tlso, e) == -1 ||
+		    smtp_ehlo(&s, helo_name(&s, o), e) == -1) {
+			goto out;
+		}
+	}
+	if (s.conn.tls != NULL) {
+		conn_tls_info(&s.conn, &ti);
+		buf_printf(out, "tls: %s (%s)\n", ti.version, ti.cipher);
+		buf_printf(out, "certificate subject: %s\n", ti.subject);
+		buf_printf(out, "certificate issuer: %s\n", ti.issuer);
+		buf_printf(out, "certificate expires: %s\n", ti.expires);
+		buf_printf(out, "certificate sha256: %s\n", ti.fingerprint);
+		buf_printf(out, "certificate verified: %s\n",
+			   o->tlso.fingerprint ? "pinned fingerprint matches"
+					       : "chain and host name");
+	} else {
+		buf_printf(out, "tls: none%s\n",
+			   s.caps.starttls ? " (STARTTLS offered)" : "");
+	}
+	const struct caps *c = &s.caps;
+	buf_printf(out, "esmtp: %s\n", yes(c->esmtp));
+	buf_printf(out, "pipelining: %s\n", yes(c->pipelining));
+	buf_printf(out, "8bitmime: %s\nsmtputf8: %s\ndsn: %s\n",
+		   yes(c->eightbitmime), yes(c->smtputf8), yes(c->dsn));
+	buf_printf(out, "chunking: %s\nenhancedstatuscodes: %s\n",
+		   yes(c->chunking), yes(c->enhanced));
+	if (c->size) {
+		if (c->size_max > 0) {
+			buf_printf(out, "size: %llu bytes\n",
+				   (unsigned long long)c->size_max);
+		} else {
+			buf_puts(out, "size: no limit given\n");
+		}
+	} else {
+		buf_puts(out, "size: not announced\n");
+	}
+	buf_puts(out, "auth:");
+	for (unsigned bit = 1; bit <= AUTH_XOAUTH2; bit <<= 1) {
+		if (c->auth & bit) {
+			buf_printf(out, " %s", sasl_name(bit));
+		}
+	}
+	buf_puts(out, c->auth ? "\n" : " none\n");
+	ret = 0;
+out:
+	smtp_quit(&s);
+	return ret;
+}
+
+int
+deliver_probe(const struct deliver_opts *o, const char *what, bool expand,
+	      struct buf *out, struct err *e)
+{
+	struct smtp s;
+	int ret = -1;
+
+	if (session_start(&s, o, e) == -1) {
+		goto out;
+	}
+	if (smtp_command(&s, e, "%s %s", expand ? "EXPN" : "VRFY", what) ==
+	    -1) {
+		goto out;
+	}
+	buf_printf(out, "%d %s\n", s.reply.code,
+		   s.reply.text.data ? s.reply.text.data : "");
+	if (reply_class(&s.reply) != 2) {
+		smtp_fail(&s, e, expand ? "EXPN" : "VRFY", ERR_UNAVAIL);
+		goto out;
+	}
+	ret = 0;
+out:
+	smtp_quit(&s);
+	return ret;
+}

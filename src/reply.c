@@ -1,0 +1,136 @@
+#include "reply.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void
+reply_init(struct reply *r)
+{
+	memset(r, 0, sizeof(*r));
+	buf_init(&r->text, REPLY_TEXT_MAX);
+}
+
+void
+reply_reset(struct reply *r)
+{
+	r->code = 0;
+	r->enh[0] = '\0';
+	r->nlines = 0;
+	r->done = false;
+	buf_reset(&r->text);
+}
+
+void
+reply_finish(struct reply *r)
+{
+	buf_finish(&r->text);
+}
+
+static bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* RFC 3463 2: class "." subject "." detail, at the start of the text. */
+static size_t
+parse_enhanced(const char *s, size_t n, char out[16])
+{
+	size_t i = 0, part = 0, digits = 0;
+
+	if (n == 0 || (s[0] != '2' && s[0] != '4' && s[0] != '5')) {
+		return 0;
+	}
+	for (; i < n && i < 15; i++) {
+		if (is_digit(s[i])) {
+			if (++digits > 3) {
+				return 0;
+			}
+		} else if (s[i] == '.' && digits > 0 && part < 2) {
+			part++;
+			digits = 0;
+		} else {
+			break;
+		}
+	}
+	if (part != 2 || digits == 0 || (i < n && s[i] != ' ')) {
+		return 0;
+	}
+	memcpy(out, s, i);
+	out[i] = '\0';
+	return i;
+}
+
+int
+reply_feed(struct reply *r, const char *line, size_t n, struct err *e)
+{
+	int code;
+	bool last;
+
+	if (r->done) {
+		reply_reset(r);
+	}
+	if (n > REPLY_LINE_MAX) {
+		return err_set(e, ERR_PROTOCOL, "reply line longer than %d bytes",
+			       REPLY_LINE_MAX);
+	}
+	if (r->nlines >= REPLY_LINES_MAX) {
+		return err_set(e, ERR_PROTOCOL, "reply of more than %d lines",
+			       REPLY_LINES_MAX);
+	}
+	/* RFC 5321 4.2: Reply-code [ SP textstring ] CRLF, or "-" for
+	 * every line but the last. */
+	if (n < 3 || !is_digit(line[0]) || !is_digit(line[1]) ||
+	    !is_digit(line[2]) || line[0] < '2' || line[0] > '5' ||
+	    (n > 3 && line[3] != ' ' && line[3] != '-')) {
+		return err_set(e, ERR_PROTOCOL, "malformed reply '%.*s'",
+			       (int)(n > 80 ? 80 : n), line);
+	}
+	for (size_t i = 3; i < n; i++) {
+		unsigned char c = (unsigned char)line[i];
+		if ((c < 32 && c != '\t') || c == 127) {
+			return err_set(e, ERR_PROTOCOL,
+				       "control character in reply");
+		}
+	}
+	code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+	if (r->nlines > 0 && code != r->code) {
+		return err_set(e, ERR_PROTOCOL,
+			       "reply lines with different codes (%d, %d)",
+			       r->code, code);
+	}
+	r->code = code;
+	last = n == 3 || line[3] == ' ';
+	const char *text = n > 4 ? line + 4 : "";
+	size_t tlen = n > 4 ? n - 4 : 0;
+	if (r->nlines == 0) {
+		size_t k = parse_enhanced(text, tlen, r->enh);
+		(void)k;
+	}
+	if (r->nlines > 0 && buf_putc(&r->text, '\n') == -1) {
+		return err_set(e, ERR_PROTOCOL, "reply longer than %d bytes",
+			       REPLY_TEXT_MAX);
+	}
+	if (buf_append(&r->text, text, tlen) == -1) {
+		return err_set(e, ERR_PROTOCOL, "reply longer than %d bytes",
+			       REPLY_TEXT_MAX);
+	}
+	r->nlines++;
+	r->done = last;
+	return last ? 1 : 0;
+}
+
+int
+reply_class(const struct reply *r)
+{
+	return r->code / 100;
+}
+
+void
+reply_summary(const struct reply *r, char *out, size_t max)
+{
+	size_t first = r->text.data != NULL ? strcspn(r->text.data, "\n") : 0;
+
+	snprintf(out, max, "%d%s%.*s", r->code, first > 0 ? " " : "",
+		 (int)first, r->text.data != NULL ? r->text.data : "");
+}
