@@ -176,8 +176,7 @@ static const char usage_text[] =
 	"Exit status follows sysexits(3); a message that was not delivered is\n"
 	"saved to $POSTA_DEAD_LETTER or ~/dead.letter. See posta(1).\n";
 
-static int
-exit_status(enum err_class cls)
+static int exit_status(enum err_class cls)
 {
 	static const int table[] = {
 		[ERR_NONE] = EX_OK,
@@ -203,15 +202,13 @@ exit_status(enum err_class cls)
 	return table[cls];
 }
 
-static void
-die(const struct err *e)
+static void die(const struct err *e)
 {
 	errx(exit_status(e->cls), "%s", e->msg);
 }
 
 /* One line naming the problem, as for every other error. */
-static void
-bad_option(char *const argv[], int ch)
+static void bad_option(char *const argv[], int ch)
 {
 	const char *arg = argv[optind - 1];
 
@@ -226,8 +223,7 @@ bad_option(char *const argv[], int ch)
 	errx(EX_USAGE, "unknown option '%s' (see posta --help)", arg);
 }
 
-static void
-random_bytes(void *p, size_t n)
+static void random_bytes(void *p, size_t n)
 {
 	if (gnutls_rnd(GNUTLS_RND_NONCE, p, n) != 0) {
 		errx(EX_OSERR, "the random number generator failed");
@@ -235,8 +231,7 @@ random_bytes(void *p, size_t n)
 }
 
 /* This host's fully qualified name, for a default From. */
-static char *
-host_name(void)
+static char *host_name(void)
 {
 	char host[256];
 	struct addrinfo hints = { 0 }, *res = NULL;
@@ -262,8 +257,7 @@ host_name(void)
 	return name;
 }
 
-static void
-default_from(struct message *m)
+static void default_from(struct message *m)
 {
 	struct passwd *pw = getpwuid(getuid());
 	const char *user = pw != NULL ? pw->pw_name : getenv("LOGNAME");
@@ -286,8 +280,7 @@ default_from(struct message *m)
 	free(host);
 }
 
-static void
-parse_addrs(const char *s, struct addrlist *list)
+static void parse_addrs(const char *s, struct addrlist *list)
 {
 	struct err e;
 
@@ -296,8 +289,7 @@ parse_addrs(const char *s, struct addrlist *list)
 	}
 }
 
-static char *
-msgid_or_die(const char *flag, const char *s)
+static char *msgid_or_die(const char *flag, const char *s)
 {
 	char *id;
 
@@ -309,8 +301,7 @@ msgid_or_die(const char *flag, const char *s)
 }
 
 /* --references takes IDs separated by white space or commas. */
-static char *
-references_or_die(const char *s)
+static char *references_or_die(const char *s)
 {
 	char *copy = xstrdup(s), *save = NULL;
 	struct buf out;
@@ -332,8 +323,7 @@ references_or_die(const char *s)
 	return buf_take(&out);
 }
 
-static void
-replace(char **slot, const char *value)
+static void replace(char **slot, const char *value)
 {
 	free(*slot);
 	*slot = xstrdup(value);
@@ -365,8 +355,7 @@ struct server {
 	enum deliver_tls tls;
 };
 
-static int
-hexval(char ch)
+static int hexval(char ch)
 {
 	if (ch >= '0' && ch <= '9') {
 		return ch - '0';
@@ -381,8 +370,7 @@ hexval(char ch)
 }
 
 /* RFC 3986 2.1 percent-decoding, for a user name like me%40example.org. */
-static char *
-pct_decode(const char *s, size_t n)
+static char *pct_decode(const char *s, size_t n)
 {
 	char *out = xcalloc(n + 1, 1);
 	size_t o = 0;
@@ -390,7 +378,8 @@ pct_decode(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '%' && i + 2 < n + 0 + 1 && hexval(s[i + 1]) >= 0 &&
 		    hexval(s[i + 2]) >= 0) {
-			out[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+			out[o++] = (char)(hexval(s[i + 1]) * 16 +
+					  hexval(s[i + 2]));
 			i += 2;
 		} else {
 			out[o++] = s[i];
@@ -399,8 +388,7 @@ pct_decode(const char *s, size_t n)
 	return out;
 }
 
-static void
-parse_server(const char *url, struct server *sv)
+static void parse_server(const char *url, struct server *sv)
 {
 	const char *p = url, *at, *end, *colon;
 	bool scheme_tls = false, scheme = false;
@@ -413,8 +401,9 @@ parse_server(const char *url, struct server *sv)
 		p += 7;
 		scheme = true;
 	} else if (strstr(p, "://") != NULL) {
-		errx(EX_USAGE, "--server: '%s': the scheme must be smtp:// "
-			       "or smtps://",
+		errx(EX_USAGE,
+		     "--server: '%s': the scheme must be smtp:// "
+		     "or smtps://",
 		     url);
 	}
 	end = p + strcspn(p, "/?#");
@@ -453,7 +442,8 @@ parse_server(const char *url, struct server *sv)
 		char *port = xstrndup(colon + 1, (size_t)(end - colon - 1));
 		strtonum(port, 1, 65535, &errstr);
 		if (errstr != NULL) {
-			errx(EX_USAGE, "--server: '%s': bad port '%s'", url, port);
+			errx(EX_USAGE, "--server: '%s': bad port '%s'", url,
+			     port);
 		}
 		sv->port = port;
 	} else {
@@ -466,30 +456,29 @@ parse_server(const char *url, struct server *sv)
 			  : DELIVER_STARTTLS;
 }
 
-static void
-server_finish(struct server *sv)
+static void server_finish(struct server *sv)
 {
 	free(sv->host);
 	free(sv->port);
 	free(sv->user);
 }
 
-static unsigned
-auth_or_die(const char *name)
+static unsigned auth_or_die(const char *name)
 {
 	unsigned bit = caps_auth_bit(name, strlen(name));
 
 	if (bit == 0) {
-		errx(EX_USAGE, "--auth: '%s' is not one of PLAIN, LOGIN, "
-			       "CRAM-MD5, SCRAM-SHA-256, XOAUTH2",
+		errx(EX_USAGE,
+		     "--auth: '%s' is not one of PLAIN, LOGIN, "
+		     "CRAM-MD5, SCRAM-SHA-256, XOAUTH2",
 		     name);
 	}
 	return bit;
 }
 
 /* Password sources in order; a prompt only with a terminal. */
-static char *
-get_password(const struct delivery *d, const char *user, const char *host)
+static char *get_password(const struct delivery *d, const char *user,
+			  const char *host)
 {
 	struct err e;
 	char *pw = NULL;
@@ -519,14 +508,12 @@ get_password(const struct delivery *d, const char *user, const char *host)
 	return pw;
 }
 
-static void
-trace_line(void *ctx, char dir, const char *text, size_t n)
+static void trace_line(void *ctx, char dir, const char *text, size_t n)
 {
 	fprintf(stderr, "%c %.*s\n", dir, (int)n, text);
 }
 
-static bool
-list_has_utf8(const struct addrlist *l)
+static bool list_has_utf8(const struct addrlist *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		if (addr_is_utf8(l->v[i].addr)) {
@@ -537,8 +524,7 @@ list_has_utf8(const struct addrlist *l)
 }
 
 /* To, Cc and Bcc as RCPT addresses, each once. */
-static const char **
-envelope_rcpts(const struct message *m, size_t *n)
+static const char **envelope_rcpts(const struct message *m, size_t *n)
 {
 	const struct addrlist *lists[] = { &m->to, &m->cc, &m->bcc };
 	const char **v = xcalloc(m->to.n + m->cc.n + m->bcc.n, sizeof(*v));
@@ -559,9 +545,9 @@ envelope_rcpts(const struct message *m, size_t *n)
 	return v;
 }
 
-static void
-setup_delivery(const struct delivery *d, struct server *sv,
-	       struct deliver_opts *o, const struct smtp_trace *trace)
+static void setup_delivery(const struct delivery *d, struct server *sv,
+			   struct deliver_opts *o,
+			   const struct smtp_trace *trace)
 {
 	if (d->server == NULL) {
 		errx(EX_CONFIG, "no server: give --server=smtp://host (or -n "
@@ -580,8 +566,9 @@ setup_delivery(const struct delivery *d, struct server *sv,
 		} else if (strcmp(d->tls, "none") == 0) {
 			o->tls = DELIVER_NONE;
 		} else {
-			errx(EX_USAGE, "--tls: '%s' is not starttls, tls or "
-				       "none",
+			errx(EX_USAGE,
+			     "--tls: '%s' is not starttls, tls or "
+			     "none",
 			     d->tls);
 		}
 	}
@@ -604,8 +591,7 @@ setup_delivery(const struct delivery *d, struct server *sv,
 	o->random = random_bytes;
 }
 
-static const char *
-dead_letter_path(char *buf, size_t n)
+static const char *dead_letter_path(char *buf, size_t n)
 {
 	const char *p = getenv("POSTA_DEAD_LETTER"), *home = getenv("HOME");
 
@@ -621,9 +607,8 @@ dead_letter_path(char *buf, size_t n)
 }
 
 /* Sends, and on failure saves the message so nothing is lost. */
-static int
-send_message(struct message *m, struct composition *c,
-	     const struct delivery *d, time_t now)
+static int send_message(struct message *m, struct composition *c,
+			const struct delivery *d, time_t now)
 {
 	struct server sv;
 	struct deliver_opts o;
@@ -636,7 +621,7 @@ send_message(struct message *m, struct composition *c,
 	const struct mailbox *from = d->envelope_from.addr != NULL
 					     ? &d->envelope_from
 				     : m->sender.addr != NULL ? &m->sender
-							       : &m->from.v[0];
+							      : &m->from.v[0];
 	int status;
 
 	setup_delivery(d, &sv, &o, &trace);
@@ -689,8 +674,7 @@ send_message(struct message *m, struct composition *c,
 	return status;
 }
 
-static int
-probe(const struct delivery *d, enum action act, const char *what)
+static int probe(const struct delivery *d, enum action act, const char *what)
 {
 	struct server sv;
 	struct deliver_opts o;
@@ -722,8 +706,7 @@ probe(const struct delivery *d, enum action act, const char *what)
 	return EX_OK;
 }
 
-static void
-delivery_finish(struct delivery *d)
+static void delivery_finish(struct delivery *d)
 {
 	free(d->server);
 	free(d->tls);
@@ -743,8 +726,7 @@ delivery_finish(struct delivery *d)
 }
 
 /* RFC 3461 4.1: NEVER alone, or a list of SUCCESS, FAILURE, DELAY. */
-static void
-check_notify(const char *s)
+static void check_notify(const char *s)
 {
 	char *copy = xstrdup(s), *save = NULL;
 	bool never = false;
@@ -757,8 +739,9 @@ check_notify(const char *s)
 		} else if (strcasecmp(t, "SUCCESS") != 0 &&
 			   strcasecmp(t, "FAILURE") != 0 &&
 			   strcasecmp(t, "DELAY") != 0) {
-			errx(EX_USAGE, "--dsn-notify: '%s' is not NEVER, "
-				       "SUCCESS, FAILURE or DELAY",
+			errx(EX_USAGE,
+			     "--dsn-notify: '%s' is not NEVER, "
+			     "SUCCESS, FAILURE or DELAY",
 			     t);
 		}
 	}
@@ -770,13 +753,13 @@ check_notify(const char *s)
 }
 
 /* xtext (RFC 3461 4): printable ASCII but '+' and '='. */
-static void
-check_envid(const char *s)
+static void check_envid(const char *s)
 {
 	for (const char *p = s; *p != '\0'; p++) {
 		if (*p < 33 || *p > 126 || *p == '+' || *p == '=') {
-			errx(EX_USAGE, "--dsn-envid: '%s' may hold only "
-				       "printable ASCII without '+' and '='",
+			errx(EX_USAGE,
+			     "--dsn-envid: '%s' may hold only "
+			     "printable ASCII without '+' and '='",
 			     s);
 		}
 	}
@@ -785,8 +768,7 @@ check_envid(const char *s)
 	}
 }
 
-int
-main(int argc, char *argv[])
+int main(int argc, char *argv[])
 {
 	struct message m;
 	struct delivery d = { .timeout = 60 };
@@ -932,8 +914,9 @@ main(int argc, char *argv[])
 		case OPT_HELO:
 			if (strpbrk(optarg, " \t\r\n") != NULL ||
 			    *optarg == '\0') {
-				errx(EX_USAGE, "--helo: '%s' is not a host "
-					       "name",
+				errx(EX_USAGE,
+				     "--helo: '%s' is not a host "
+				     "name",
 				     optarg);
 			}
 			replace(&d.helo, optarg);
@@ -942,8 +925,9 @@ main(int argc, char *argv[])
 			const char *errstr;
 			d.timeout = (int)strtonum(optarg, 1, 3600, &errstr);
 			if (errstr != NULL) {
-				errx(EX_USAGE, "--timeout: '%s' is not 1 to "
-					       "3600 seconds",
+				errx(EX_USAGE,
+				     "--timeout: '%s' is not 1 to "
+				     "3600 seconds",
 				     optarg);
 			}
 			break;

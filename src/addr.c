@@ -17,8 +17,7 @@ struct lexer {
 };
 
 /* RFC 5322 3.2.3 atext, plus bytes >= 0x80 (RFC 6532 UTF-8). */
-static bool
-is_atext(unsigned char c)
+static bool is_atext(unsigned char c)
 {
 	if (c >= 0x80) {
 		return true;
@@ -31,8 +30,7 @@ is_atext(unsigned char c)
 }
 
 /* Names the list element being read, not the whole list. */
-static int
-bad(struct lexer *lx, const char *why)
+static int bad(struct lexer *lx, const char *why)
 {
 	size_t i = lx->elem, depth = 0;
 	bool quoted = false;
@@ -63,8 +61,7 @@ bad(struct lexer *lx, const char *why)
 }
 
 /* Skips white space and (nested) comments: RFC 5322 3.2.2 CFWS. */
-static int
-skip_cfws(struct lexer *lx)
+static int skip_cfws(struct lexer *lx)
 {
 	for (;;) {
 		while (lx->i < lx->n &&
@@ -97,8 +94,7 @@ enum word_kind { W_ATOM, W_QUOTED };
 
 /* One atom (atext and dots) or quoted-string at lx->i, appended
  * unquoted to out. Returns 1 when a word was read, 0 when none. */
-static int
-read_word(struct lexer *lx, struct buf *out, enum word_kind *kind)
+static int read_word(struct lexer *lx, struct buf *out, enum word_kind *kind)
 {
 	size_t start = lx->i;
 
@@ -135,8 +131,7 @@ read_word(struct lexer *lx, struct buf *out, enum word_kind *kind)
 	return 1;
 }
 
-static bool
-dot_atom_valid(const char *s, size_t n)
+static bool dot_atom_valid(const char *s, size_t n)
 {
 	if (n == 0 || s[0] == '.' || s[n - 1] == '.') {
 		return false;
@@ -153,8 +148,7 @@ dot_atom_valid(const char *s, size_t n)
 	return true;
 }
 
-static bool
-domain_valid(const char *d, size_t n)
+static bool domain_valid(const char *d, size_t n)
 {
 	if (n == 0 || n > ADDR_DOMAIN_MAX) {
 		return false;
@@ -198,8 +192,7 @@ domain_valid(const char *d, size_t n)
 }
 
 /* Quotes a local part that is not a dot-atom (RFC 5322 3.4.1). */
-static void
-put_local(struct buf *out, const char *l, size_t n, bool quoted)
+static void put_local(struct buf *out, const char *l, size_t n, bool quoted)
 {
 	if (!quoted || dot_atom_valid(l, n)) {
 		buf_append(out, l, n);
@@ -216,8 +209,7 @@ put_local(struct buf *out, const char *l, size_t n, bool quoted)
 }
 
 /* addr-spec at lx->i (after CFWS): local "@" domain, into out. */
-static int
-read_addr_spec(struct lexer *lx, struct buf *out)
+static int read_addr_spec(struct lexer *lx, struct buf *out)
 {
 	struct buf local;
 	enum word_kind kind;
@@ -268,8 +260,9 @@ read_addr_spec(struct lexer *lx, struct buf *out)
 			lx->i++;
 		}
 	} else {
-		while (lx->i < lx->n && (is_atext((unsigned char)lx->s[lx->i]) ||
-					 lx->s[lx->i] == '.')) {
+		while (lx->i < lx->n &&
+		       (is_atext((unsigned char)lx->s[lx->i]) ||
+			lx->s[lx->i] == '.')) {
 			lx->i++;
 		}
 	}
@@ -287,8 +280,8 @@ read_addr_spec(struct lexer *lx, struct buf *out)
 }
 
 /* One mailbox, or a group (flattened), appended to list. */
-static int
-read_mailbox_or_group(struct lexer *lx, struct addrlist *list, bool in_group)
+static int read_mailbox_or_group(struct lexer *lx, struct addrlist *list,
+				 bool in_group)
 {
 	struct buf name, word, spec;
 	enum word_kind kind;
@@ -390,8 +383,7 @@ out:
 	return ret;
 }
 
-static int
-lexer_init(struct lexer *lx, const char *s, struct err *e)
+static int lexer_init(struct lexer *lx, const char *s, struct err *e)
 {
 	lx->s = s;
 	lx->i = 0;
@@ -400,7 +392,8 @@ lexer_init(struct lexer *lx, const char *s, struct err *e)
 	lx->elem = 0;
 	lx->e = e;
 	if (lx->n > ADDR_INPUT_MAX) {
-		return err_set(e, ERR_USAGE, "address list longer than %d octets",
+		return err_set(e, ERR_USAGE,
+			       "address list longer than %d octets",
 			       ADDR_INPUT_MAX);
 	}
 	for (size_t i = 0; i < lx->n; i++) {
@@ -411,8 +404,7 @@ lexer_init(struct lexer *lx, const char *s, struct err *e)
 	return 0;
 }
 
-int
-addr_parse_list(const char *s, struct addrlist *list, struct err *e)
+int addr_parse_list(const char *s, struct addrlist *list, struct err *e)
 {
 	struct lexer lx;
 	struct addrlist tmp = { 0 };
@@ -454,8 +446,7 @@ fail:
 	return -1;
 }
 
-int
-addr_parse_mailbox(const char *s, struct mailbox *mb, struct err *e)
+int addr_parse_mailbox(const char *s, struct mailbox *mb, struct err *e)
 {
 	struct addrlist tmp = { 0 };
 
@@ -472,8 +463,7 @@ addr_parse_mailbox(const char *s, struct mailbox *mb, struct err *e)
 	return 0;
 }
 
-bool
-addr_spec_valid(const char *spec)
+bool addr_spec_valid(const char *spec)
 {
 	struct err e;
 	struct addrlist tmp = { 0 };
@@ -490,8 +480,7 @@ addr_spec_valid(const char *spec)
 	return ok;
 }
 
-bool
-addr_is_utf8(const char *spec)
+bool addr_is_utf8(const char *spec)
 {
 	for (const char *p = spec; *p != '\0'; p++) {
 		if ((unsigned char)*p >= 0x80) {
@@ -501,16 +490,14 @@ addr_is_utf8(const char *spec)
 	return false;
 }
 
-const char *
-addr_domain(const char *spec)
+const char *addr_domain(const char *spec)
 {
 	const char *at = strrchr(spec, '@');
 
 	return at != NULL ? at + 1 : spec + strlen(spec);
 }
 
-bool
-addr_same(const struct mailbox *a, const struct mailbox *b)
+bool addr_same(const struct mailbox *a, const struct mailbox *b)
 {
 	const char *da = addr_domain(a->addr), *db = addr_domain(b->addr);
 	size_t la = (size_t)(da - a->addr), lb = (size_t)(db - b->addr);
@@ -519,8 +506,7 @@ addr_same(const struct mailbox *a, const struct mailbox *b)
 	       strcasecmp(da, db) == 0;
 }
 
-void
-mailbox_finish(struct mailbox *mb)
+void mailbox_finish(struct mailbox *mb)
 {
 	free(mb->name);
 	free(mb->addr);
@@ -528,8 +514,7 @@ mailbox_finish(struct mailbox *mb)
 	mb->addr = NULL;
 }
 
-void
-addrlist_push(struct addrlist *list, const char *name, const char *addr)
+void addrlist_push(struct addrlist *list, const char *name, const char *addr)
 {
 	if (list->n == list->cap) {
 		list->cap = list->cap ? list->cap * 2 : 4;
@@ -540,8 +525,7 @@ addrlist_push(struct addrlist *list, const char *name, const char *addr)
 	list->n++;
 }
 
-void
-addrlist_finish(struct addrlist *list)
+void addrlist_finish(struct addrlist *list)
 {
 	for (size_t i = 0; i < list->n; i++) {
 		mailbox_finish(&list->v[i]);

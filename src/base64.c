@@ -6,8 +6,7 @@
 static const char alphabet[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static inline void
-encode_groups(const unsigned char *in, char *out, int groups)
+static inline void encode_groups(const unsigned char *in, char *out, int groups)
 {
 	for (int g = 0; g < groups; g++) {
 		out[0] = alphabet[in[0] >> 2];
@@ -19,8 +18,7 @@ encode_groups(const unsigned char *in, char *out, int groups)
 	}
 }
 
-static void
-encode_line_scalar(const unsigned char *in, char *out)
+static void encode_line_scalar(const unsigned char *in, char *out)
 {
 	encode_groups(in, out, B64_LINE_IN / 3);
 	out[B64_LINE_OUT - 1] = '\n';
@@ -33,15 +31,14 @@ encode_line_scalar(const unsigned char *in, char *out)
  * Instructions" (2018): 24 input bytes become 32 characters per step.
  * Their loads start 4 bytes early; here a cross-lane permute moves bytes
  * 12..23 into the upper lane instead, so no load leaves the line. */
-__attribute__((target("avx2"))) static inline __m256i
-avx2_reshuffle(__m256i in)
+__attribute__((target("avx2"))) static inline __m256i avx2_reshuffle(__m256i in)
 {
-	in = _mm256_permutevar8x32_epi32(
-		in, _mm256_setr_epi32(0, 1, 2, 3, 3, 4, 5, 6));
-	in = _mm256_shuffle_epi8(
-		in, _mm256_set_epi8(10, 11, 9, 10, 7, 8, 6, 7, 4, 5, 3, 4, 1, 2,
-				    0, 1, 10, 11, 9, 10, 7, 8, 6, 7, 4, 5, 3, 4,
-				    1, 2, 0, 1));
+	in = _mm256_permutevar8x32_epi32(in, _mm256_setr_epi32(0, 1, 2, 3, 3, 4,
+							       5, 6));
+	in = _mm256_shuffle_epi8(in, _mm256_set_epi8(10, 11, 9, 10, 7, 8, 6, 7,
+						     4, 5, 3, 4, 1, 2, 0, 1, 10,
+						     11, 9, 10, 7, 8, 6, 7, 4,
+						     5, 3, 4, 1, 2, 0, 1));
 	__m256i t0 = _mm256_and_si256(in, _mm256_set1_epi32(0x0fc0fc00));
 	__m256i t1 = _mm256_mulhi_epu16(t0, _mm256_set1_epi32(0x04000040));
 	__m256i t2 = _mm256_and_si256(in, _mm256_set1_epi32(0x003f03f0));
@@ -49,12 +46,12 @@ avx2_reshuffle(__m256i in)
 	return _mm256_or_si256(t1, t3);
 }
 
-__attribute__((target("avx2"))) static inline __m256i
-avx2_translate(__m256i in)
+__attribute__((target("avx2"))) static inline __m256i avx2_translate(__m256i in)
 {
-	const __m256i lut = _mm256_setr_epi8(
-		65, 71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 0, 0,
-		65, 71, -4, -4, -4, -4, -4, -4, -4, -4, -4, -4, -19, -16, 0, 0);
+	const __m256i lut = _mm256_setr_epi8(65, 71, -4, -4, -4, -4, -4, -4, -4,
+					     -4, -4, -4, -19, -16, 0, 0, 65, 71,
+					     -4, -4, -4, -4, -4, -4, -4, -4, -4,
+					     -4, -19, -16, 0, 0);
 	__m256i idx = _mm256_subs_epu8(in, _mm256_set1_epi8(51));
 	__m256i mask = _mm256_cmpgt_epi8(in, _mm256_set1_epi8(25));
 	idx = _mm256_sub_epi8(idx, mask);
@@ -87,15 +84,13 @@ static void (*pick_line_encoder(void))(const unsigned char *, char *)
 }
 #endif
 
-void
-b64enc_init(struct b64enc *st)
+void b64enc_init(struct b64enc *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->encode_line = pick_line_encoder();
 }
 
-size_t
-b64enc_update(struct b64enc *st, const void *vin, size_t n, char *out)
+size_t b64enc_update(struct b64enc *st, const void *vin, size_t n, char *out)
 {
 	const unsigned char *in = vin;
 	char *o = out;
@@ -127,8 +122,7 @@ b64enc_update(struct b64enc *st, const void *vin, size_t n, char *out)
 	return (size_t)(o - out);
 }
 
-size_t
-b64enc_final(struct b64enc *st, char *out)
+size_t b64enc_final(struct b64enc *st, char *out)
 {
 	size_t n;
 
@@ -141,8 +135,7 @@ b64enc_final(struct b64enc *st, char *out)
 	return n;
 }
 
-size_t
-base64_encode(const void *vin, size_t n, char *out)
+size_t base64_encode(const void *vin, size_t n, char *out)
 {
 	const unsigned char *in = vin;
 	size_t o = 0;
@@ -166,16 +159,14 @@ base64_encode(const void *vin, size_t n, char *out)
 	return o;
 }
 
-static int
-value_of(char c)
+static int value_of(char c)
 {
 	const char *p = c != '\0' ? strchr(alphabet, c) : NULL;
 
 	return p != NULL ? (int)(p - alphabet) : -1;
 }
 
-ssize_t
-base64_decode(const char *in, size_t len, unsigned char *out)
+ssize_t base64_decode(const char *in, size_t len, unsigned char *out)
 {
 	size_t o = 0;
 
@@ -189,7 +180,8 @@ base64_decode(const char *in, size_t len, unsigned char *out)
 			if (in[i + k] == '=' && i + 4 == len && k >= 2) {
 				v[k] = 0;
 				pad++;
-			} else if (pad > 0 || (v[k] = value_of(in[i + k])) < 0) {
+			} else if (pad > 0 ||
+				   (v[k] = value_of(in[i + k])) < 0) {
 				return -1;
 			}
 		}

@@ -6,8 +6,7 @@
 
 #include "xalloc.h"
 
-void
-buf_init(struct buf *b, size_t limit)
+void buf_init(struct buf *b, size_t limit)
 {
 	b->data = NULL;
 	b->len = 0;
@@ -15,8 +14,7 @@ buf_init(struct buf *b, size_t limit)
 	b->limit = limit ? limit : BUF_DEFAULT_LIMIT;
 }
 
-void
-buf_finish(struct buf *b)
+void buf_finish(struct buf *b)
 {
 	free(b->data);
 	b->data = NULL;
@@ -24,8 +22,7 @@ buf_finish(struct buf *b)
 	b->cap = 0;
 }
 
-static int
-reserve(struct buf *b, size_t n)
+static int reserve(struct buf *b, size_t n)
 {
 	size_t want;
 
@@ -45,8 +42,7 @@ reserve(struct buf *b, size_t n)
 	return 0;
 }
 
-int
-buf_append(struct buf *b, const void *p, size_t n)
+int buf_append(struct buf *b, const void *p, size_t n)
 {
 	if (reserve(b, n) == -1) {
 		return -1;
@@ -59,20 +55,17 @@ buf_append(struct buf *b, const void *p, size_t n)
 	return 0;
 }
 
-int
-buf_puts(struct buf *b, const char *s)
+int buf_puts(struct buf *b, const char *s)
 {
 	return buf_append(b, s, strlen(s));
 }
 
-int
-buf_putc(struct buf *b, char c)
+int buf_putc(struct buf *b, char c)
 {
 	return buf_append(b, &c, 1);
 }
 
-int
-buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list copy;
 	int n;
@@ -88,8 +81,7 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	return 0;
 }
 
-int
-buf_printf(struct buf *b, const char *fmt, ...)
+int buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int r;
@@ -100,8 +92,7 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	return r;
 }
 
-void
-buf_reset(struct buf *b)
+void buf_reset(struct buf *b)
 {
 	b->len = 0;
 	if (b->data != NULL) {
@@ -109,8 +100,7 @@ buf_reset(struct buf *b)
 	}
 }
 
-char *
-buf_take(struct buf *b)
+char *buf_take(struct buf *b)
 {
 	char *p = b->data;
 

@@ -8,15 +8,12 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } mechs[] = {
-	{ "PLAIN", AUTH_PLAIN },
-	{ "LOGIN", AUTH_LOGIN },
-	{ "CRAM-MD5", AUTH_CRAM_MD5 },
-	{ "SCRAM-SHA-256", AUTH_SCRAM_SHA_256 },
+	{ "PLAIN", AUTH_PLAIN },       { "LOGIN", AUTH_LOGIN },
+	{ "CRAM-MD5", AUTH_CRAM_MD5 }, { "SCRAM-SHA-256", AUTH_SCRAM_SHA_256 },
 	{ "XOAUTH2", AUTH_XOAUTH2 },
 };
 
-unsigned
-caps_auth_bit(const char *name, size_t n)
+unsigned caps_auth_bit(const char *name, size_t n)
 {
 	for (size_t i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++) {
 		if (strlen(mechs[i].name) == n &&
@@ -27,14 +24,12 @@ caps_auth_bit(const char *name, size_t n)
 	return 0;
 }
 
-static bool
-keyword_is(const char *line, size_t kwlen, const char *kw)
+static bool keyword_is(const char *line, size_t kwlen, const char *kw)
 {
 	return strlen(kw) == kwlen && strncasecmp(line, kw, kwlen) == 0;
 }
 
-static void
-parse_auth(struct caps *c, const char *p, const char *end)
+static void parse_auth(struct caps *c, const char *p, const char *end)
 {
 	while (p < end) {
 		while (p < end && *p == ' ') {
@@ -48,8 +43,7 @@ parse_auth(struct caps *c, const char *p, const char *end)
 	}
 }
 
-void
-caps_parse(struct caps *c, const struct reply *ehlo)
+void caps_parse(struct caps *c, const struct reply *ehlo)
 {
 	const char *text = ehlo->text.data != NULL ? ehlo->text.data : "";
 	const char *line = strchr(text, '\n');

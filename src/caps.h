@@ -17,7 +17,7 @@ enum {
 };
 
 struct caps {
-	bool esmtp; /* EHLO worked; false after a HELO fallback */
+	bool esmtp;        /* EHLO worked; false after a HELO fallback */
 	bool pipelining;   /* RFC 2920 */
 	bool starttls;     /* RFC 3207 */
 	bool eightbitmime; /* RFC 6152 */

@@ -21,8 +21,7 @@
 /* TLS 1.2 is the floor (RFC 8996 retired 1.0 and 1.1). */
 #define TLS_PRIORITY "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
-static int64_t
-now_ms(void)
+static int64_t now_ms(void)
 {
 	struct timespec ts;
 
@@ -30,15 +29,13 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void
-conn_arm(struct conn *c)
+void conn_arm(struct conn *c)
 {
 	c->deadline = now_ms() + c->timeout_ms;
 }
 
 /* Waits for fd to be ready for events before the deadline. */
-static int
-wait_fd(struct conn *c, short events, struct err *e)
+static int wait_fd(struct conn *c, short events, struct err *e)
 {
 	for (;;) {
 		int64_t left = c->deadline - now_ms();
@@ -59,8 +56,7 @@ wait_fd(struct conn *c, short events, struct err *e)
 	}
 }
 
-static ssize_t
-plain_read(struct conn *c, void *p, size_t n, struct err *e)
+static ssize_t plain_read(struct conn *c, void *p, size_t n, struct err *e)
 {
 	for (;;) {
 		ssize_t r = recv(c->fd, p, n, 0);
@@ -80,8 +76,7 @@ plain_read(struct conn *c, void *p, size_t n, struct err *e)
 	}
 }
 
-static int
-plain_write(struct conn *c, const void *vp, size_t n, struct err *e)
+static int plain_write(struct conn *c, const void *vp, size_t n, struct err *e)
 {
 	const char *p = vp;
 
@@ -96,7 +91,8 @@ plain_write(struct conn *c, const void *vp, size_t n, struct err *e)
 				return -1;
 			}
 		} else if (errno != EINTR) {
-			return err_sys(e, ERR_TEMP, errno, "%s: write", c->host);
+			return err_sys(e, ERR_TEMP, errno, "%s: write",
+				       c->host);
 		}
 	}
 	c->wrote_since_read = true;
@@ -105,8 +101,7 @@ plain_write(struct conn *c, const void *vp, size_t n, struct err *e)
 
 static const struct conn_ops plain_ops = { plain_read, plain_write };
 
-static ssize_t
-tls_read(struct conn *c, void *p, size_t n, struct err *e)
+static ssize_t tls_read(struct conn *c, void *p, size_t n, struct err *e)
 {
 	gnutls_session_t s = c->tls;
 
@@ -131,8 +126,7 @@ tls_read(struct conn *c, void *p, size_t n, struct err *e)
 	}
 }
 
-static int
-tls_write(struct conn *c, const void *vp, size_t n, struct err *e)
+static int tls_write(struct conn *c, const void *vp, size_t n, struct err *e)
 {
 	gnutls_session_t s = c->tls;
 	const char *p = vp;
@@ -160,11 +154,10 @@ tls_write(struct conn *c, const void *vp, size_t n, struct err *e)
 
 static const struct conn_ops tls_ops = { tls_read, tls_write };
 
-static int
-connect_one(struct conn *c, const struct addrinfo *ai, struct err *e)
+static int connect_one(struct conn *c, const struct addrinfo *ai, struct err *e)
 {
-	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-					       SOCK_CLOEXEC,
+	int fd = socket(ai->ai_family,
+			ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			ai->ai_protocol);
 	int one = 1, soerr = 0;
 	socklen_t len = sizeof(soerr);
@@ -172,8 +165,8 @@ connect_one(struct conn *c, const struct addrinfo *ai, struct err *e)
 	if (fd < 0) {
 		return err_sys(e, ERR_OS, errno, "socket");
 	}
-	getnameinfo(ai->ai_addr, ai->ai_addrlen, c->peer, sizeof(c->peer),
-		    NULL, 0, NI_NUMERICHOST);
+	getnameinfo(ai->ai_addr, ai->ai_addrlen, c->peer, sizeof(c->peer), NULL,
+		    0, NI_NUMERICHOST);
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1 &&
 	    errno != EINPROGRESS) {
 		soerr = errno;
@@ -214,9 +207,8 @@ fail:
 		       c->peer);
 }
 
-int
-conn_open(struct conn *c, const char *host, const char *port, int timeout_ms,
-	  struct err *e)
+int conn_open(struct conn *c, const char *host, const char *port,
+	      int timeout_ms, struct err *e)
 {
 	struct addrinfo hints = { 0 }, *res = NULL;
 	int r;
@@ -246,14 +238,13 @@ conn_open(struct conn *c, const char *host, const char *port, int timeout_ms,
 	return r;
 }
 
-static int
-tls_fail(struct err *e, enum err_class cls, const char *host, int code)
+static int tls_fail(struct err *e, enum err_class cls, const char *host,
+		    int code)
 {
 	return err_set(e, cls, "%s: TLS: %s", host, gnutls_strerror(code));
 }
 
-static void
-hex_colon(const unsigned char *p, size_t n, char *out, size_t max)
+static void hex_colon(const unsigned char *p, size_t n, char *out, size_t max)
 {
 	size_t o = 0;
 
@@ -265,8 +256,7 @@ hex_colon(const unsigned char *p, size_t n, char *out, size_t max)
 }
 
 /* The peer certificate's SHA-256 as colon-separated upper-case hex. */
-static int
-peer_fingerprint(gnutls_session_t s, char out[96])
+static int peer_fingerprint(gnutls_session_t s, char out[96])
 {
 	const gnutls_datum_t *certs;
 	unsigned n = 0;
@@ -284,8 +274,7 @@ peer_fingerprint(gnutls_session_t s, char out[96])
 }
 
 /* Compares ignoring case and colons, so "AB:CD" matches "abcd". */
-static bool
-fingerprint_equal(const char *a, const char *b)
+static bool fingerprint_equal(const char *a, const char *b)
 {
 	for (;;) {
 		while (*a == ':') {
@@ -307,8 +296,7 @@ fingerprint_equal(const char *a, const char *b)
 	}
 }
 
-int
-conn_start_tls(struct conn *c, const struct tls_opts *o, struct err *e)
+int conn_start_tls(struct conn *c, const struct tls_opts *o, struct err *e)
 {
 	gnutls_certificate_credentials_t cred = NULL;
 	gnutls_session_t s = NULL;
@@ -330,17 +318,19 @@ conn_start_tls(struct conn *c, const struct tls_opts *o, struct err *e)
 				      cred, o->ca_file, GNUTLS_X509_FMT_PEM)
 			    : gnutls_certificate_set_x509_system_trust(cred);
 		if (r <= 0) {
-			return err_set(e, ERR_CONFIG, "%s: no trusted CA "
-						      "certificates loaded%s",
+			return err_set(e, ERR_CONFIG,
+				       "%s: no trusted CA "
+				       "certificates loaded%s",
 				       o->ca_file ? o->ca_file : "system store",
 				       r < 0 ? ": unreadable" : "");
 		}
 	}
 	if (o->cert_file != NULL) {
-		r = gnutls_certificate_set_x509_key_file(
-			cred, o->cert_file,
-			o->key_file ? o->key_file : o->cert_file,
-			GNUTLS_X509_FMT_PEM);
+		r = gnutls_certificate_set_x509_key_file(cred, o->cert_file,
+							 o->key_file
+								 ? o->key_file
+								 : o->cert_file,
+							 GNUTLS_X509_FMT_PEM);
 		if (r < 0) {
 			return err_set(e, ERR_CONFIG, "%s: %s", o->cert_file,
 				       gnutls_strerror(r));
@@ -376,7 +366,8 @@ conn_start_tls(struct conn *c, const struct tls_opts *o, struct err *e)
 		}
 		if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
 			gnutls_datum_t out = { 0 };
-			unsigned status = gnutls_session_get_verify_cert_status(s);
+			unsigned status =
+				gnutls_session_get_verify_cert_status(s);
 			gnutls_certificate_verification_status_print(
 				status, GNUTLS_CRT_X509, &out, 0);
 			err_set(e, ERR_TLS,
@@ -404,8 +395,7 @@ conn_start_tls(struct conn *c, const struct tls_opts *o, struct err *e)
 	return 0;
 }
 
-void
-conn_tls_info(const struct conn *c, struct tls_info *info)
+void conn_tls_info(const struct conn *c, struct tls_info *info)
 {
 	gnutls_session_t s = c->tls;
 	const gnutls_datum_t *certs;
@@ -441,13 +431,13 @@ conn_tls_info(const struct conn *c, struct tls_info *info)
 	info->verified = true;
 }
 
-int
-conn_read_line(struct conn *c, struct buf *line, size_t max, struct err *e)
+int conn_read_line(struct conn *c, struct buf *line, size_t max, struct err *e)
 {
 	buf_reset(line);
 	for (;;) {
 		if (c->rpos == c->rlen) {
-			ssize_t r = c->ops->read(c, c->rbuf, sizeof(c->rbuf), e);
+			ssize_t r =
+				c->ops->read(c, c->rbuf, sizeof(c->rbuf), e);
 			if (r < 0) {
 				return -1;
 			}
@@ -463,7 +453,8 @@ conn_read_line(struct conn *c, struct buf *line, size_t max, struct err *e)
 		}
 		const char *p = c->rbuf + c->rpos;
 		const char *nl = memchr(p, '\n', c->rlen - c->rpos);
-		size_t take = nl != NULL ? (size_t)(nl - p) + 1 : c->rlen - c->rpos;
+		size_t take = nl != NULL ? (size_t)(nl - p) + 1
+					 : c->rlen - c->rpos;
 		if (line->len + take > max + 2) {
 			return err_set(e, ERR_PROTOCOL,
 				       "%s: reply line longer than %zu bytes",
@@ -473,7 +464,8 @@ conn_read_line(struct conn *c, struct buf *line, size_t max, struct err *e)
 		c->rpos += take;
 		if (nl != NULL) {
 			line->len--;
-			if (line->len > 0 && line->data[line->len - 1] == '\r') {
+			if (line->len > 0 &&
+			    line->data[line->len - 1] == '\r') {
 				line->len--;
 			}
 			line->data[line->len] = '\0';
@@ -482,20 +474,17 @@ conn_read_line(struct conn *c, struct buf *line, size_t max, struct err *e)
 	}
 }
 
-int
-conn_write(struct conn *c, const void *p, size_t n, struct err *e)
+int conn_write(struct conn *c, const void *p, size_t n, struct err *e)
 {
 	return c->ops->write(c, p, n, e);
 }
 
-bool
-conn_pending(const struct conn *c)
+bool conn_pending(const struct conn *c)
 {
 	return c->rpos != c->rlen;
 }
 
-void
-conn_close(struct conn *c)
+void conn_close(struct conn *c)
 {
 	if (c->tls != NULL) {
 		gnutls_deinit(c->tls);

@@ -44,13 +44,13 @@ struct tls_info {
 struct conn {
 	const struct conn_ops *ops;
 	int fd;
-	int timeout_ms;     /* for each wait: connect, a reply, a write */
-	int64_t deadline;   /* monotonic ms for the current wait */
-	char *host;         /* the name we asked for: SNI and verification */
-	char peer[64];      /* numeric address connected to */
-	char local[80];     /* our end as an RFC 5321 address literal */
-	void *tls;          /* gnutls_session_t when TLS is on */
-	void *cred;         /* gnutls_certificate_credentials_t */
+	int timeout_ms;   /* for each wait: connect, a reply, a write */
+	int64_t deadline; /* monotonic ms for the current wait */
+	char *host;       /* the name we asked for: SNI and verification */
+	char peer[64];    /* numeric address connected to */
+	char local[80];   /* our end as an RFC 5321 address literal */
+	void *tls;        /* gnutls_session_t when TLS is on */
+	void *cred;       /* gnutls_certificate_credentials_t */
 	char rbuf[CONN_RBUF];
 	size_t rpos, rlen;
 	uint64_t round_trips; /* reads that had to wait for the peer */
@@ -73,8 +73,7 @@ void conn_tls_info(const struct conn *c, struct tls_info *info);
 void conn_arm(struct conn *c);
 /* One line without its CRLF (or LF) into line; ERR_PROTOCOL when it
  * is longer than max; ERR_TEMP on timeout or when the peer closes. */
-int conn_read_line(struct conn *c, struct buf *line, size_t max,
-		   struct err *e);
+int conn_read_line(struct conn *c, struct buf *line, size_t max, struct err *e);
 int conn_write(struct conn *c, const void *p, size_t n, struct err *e);
 /* True when received bytes wait unread (pipelining checks). */
 bool conn_pending(const struct conn *c);

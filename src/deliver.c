@@ -21,8 +21,8 @@ struct conn_sink {
 	struct conn *conn;
 };
 
-static int
-conn_sink_write(struct sink *sk, const void *p, size_t n, struct err *e)
+static int conn_sink_write(struct sink *sk, const void *p, size_t n,
+			   struct err *e)
 {
 	struct conn_sink *s = (struct conn_sink *)sk;
 
@@ -30,8 +30,7 @@ conn_sink_write(struct sink *sk, const void *p, size_t n, struct err *e)
 	return conn_write(s->conn, p, n, e);
 }
 
-static int
-conn_sink_flush(struct sink *sk, struct err *e)
+static int conn_sink_flush(struct sink *sk, struct err *e)
 {
 	return 0;
 }
@@ -39,8 +38,7 @@ conn_sink_flush(struct sink *sk, struct err *e)
 static const struct sink_ops conn_sink_ops = { conn_sink_write,
 					       conn_sink_flush };
 
-static bool
-is_loopback(const char *addr)
+static bool is_loopback(const char *addr)
 {
 	struct in_addr a4;
 	struct in6_addr a6;
@@ -48,24 +46,22 @@ is_loopback(const char *addr)
 	if (inet_pton(AF_INET, addr, &a4) == 1) {
 		return (ntohl(a4.s_addr) >> 24) == 127;
 	}
-	return inet_pton(AF_INET6, addr, &a6) == 1 &&
-	       IN6_IS_ADDR_LOOPBACK(&a6);
+	return inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
 /* RFC 5321 4.1.4: a fully qualified name, else an address literal;
  * never "localhost", which says nothing. */
-static const char *
-helo_name(const struct smtp *s, const struct deliver_opts *o)
+static const char *helo_name(const struct smtp *s, const struct deliver_opts *o)
 {
 	return o->helo != NULL ? o->helo : s->conn.local;
 }
 
 /* Greeting, EHLO, TLS and AUTH: everything before the transaction. */
-static int
-session_start(struct smtp *s, const struct deliver_opts *o, struct err *e)
+static int session_start(struct smtp *s, const struct deliver_opts *o,
+			 struct err *e)
 {
-	if (smtp_open(s, o->host, o->port, o->timeout_ms,
-		      o->tls == DELIVER_TLS, &o->tlso, o->trace, e) == -1 ||
+	if (smtp_open(s, o->host, o->port, o->timeout_ms, o->tls == DELIVER_TLS,
+		      &o->tlso, o->trace, e) == -1 ||
 	    smtp_ehlo(s, helo_name(s, o), e) == -1) {
 		return -1;
 	}
@@ -111,9 +107,8 @@ session_start(struct smtp *s, const struct deliver_opts *o, struct err *e)
 
 /* The RFC 5321 4.1.1.2 MAIL command with the extensions the message
  * and the server call for. */
-static void
-queue_mail(struct smtp *s, const struct deliver_opts *o, uint64_t size,
-	   bool eight)
+static void queue_mail(struct smtp *s, const struct deliver_opts *o,
+		       uint64_t size, bool eight)
 {
 	struct buf cmd;
 
@@ -138,8 +133,8 @@ queue_mail(struct smtp *s, const struct deliver_opts *o, uint64_t size,
 	buf_finish(&cmd);
 }
 
-static void
-queue_rcpt(struct smtp *s, const struct deliver_opts *o, const char *rcpt)
+static void queue_rcpt(struct smtp *s, const struct deliver_opts *o,
+		       const char *rcpt)
 {
 	if (s->caps.dsn && o->dsn_notify != NULL) {
 		smtp_queue(s, NULL, "RCPT TO:<%s> NOTIFY=%s", rcpt,
@@ -150,9 +145,8 @@ queue_rcpt(struct smtp *s, const struct deliver_opts *o, const char *rcpt)
 }
 
 /* Names each refused recipient with the server's words. */
-static int
-refused_error(const struct deliver_opts *o, struct deliver_result *r,
-	      bool sent_anyway, struct err *e)
+static int refused_error(const struct deliver_opts *o, struct deliver_result *r,
+			 bool sent_anyway, struct err *e)
 {
 	struct buf msg;
 	bool permanent = false;
@@ -176,9 +170,8 @@ refused_error(const struct deliver_opts *o, struct deliver_result *r,
 	return -1;
 }
 
-int
-deliver_send(const struct deliver_opts *o, struct composition *c,
-	     struct deliver_result *r, struct err *e)
+int deliver_send(const struct deliver_opts *o, struct composition *c,
+		 struct deliver_result *r, struct err *e)
 {
 	struct smtp s;
 	struct count_sink count;
@@ -277,7 +270,8 @@ deliver_send(const struct deliver_opts *o, struct composition *c,
 	cs.sink.ops = &conn_sink_ops;
 	cs.conn = &s.conn;
 	data_sink_init(&data, &cs.sink);
-	if (mime_write(c, &data.sink, e) == -1 || data_sink_end(&data, e) == -1) {
+	if (mime_write(c, &data.sink, e) == -1 ||
+	    data_sink_end(&data, e) == -1) {
 		goto out;
 	}
 	if (s.caps.pipelining) {
@@ -318,9 +312,8 @@ out:
 	return ret;
 }
 
-int
-deliver_dead_letter(struct composition *c, const char *path,
-		    const char *from, time_t now, struct err *e)
+int deliver_dead_letter(struct composition *c, const char *path,
+			const char *from, time_t now, struct err *e)
 {
 	struct fd_sink out;
 	struct mbox_sink mbox;
@@ -375,15 +368,13 @@ deliver_dead_letter(struct composition *c, const char *path,
 	return r;
 }
 
-static const char *
-yes(bool b)
+static const char *yes(bool b)
 {
 	return b ? "yes" : "no";
 }
 
-int
-deliver_serverinfo(const struct deliver_opts *o, struct buf *out,
-		   struct err *e)
+int deliver_serverinfo(const struct deliver_opts *o, struct buf *out,
+		       struct err *e)
 {
 	struct smtp s;
 	struct tls_info ti;
@@ -448,9 +439,8 @@ out:
 	return ret;
 }
 
-int
-deliver_probe(const struct deliver_opts *o, const char *what, bool expand,
-	      struct buf *out, struct err *e)
+int deliver_probe(const struct deliver_opts *o, const char *what, bool expand,
+		  struct buf *out, struct err *e)
 {
 	struct smtp s;
 	int ret = -1;

@@ -30,7 +30,7 @@ struct deliver_opts {
 	int timeout_ms;
 	const char *user; /* NULL: no AUTH */
 	const char *pass;
-	unsigned auth; /* forced AUTH_* mechanism, or 0 to pick */
+	unsigned auth;    /* forced AUTH_* mechanism, or 0 to pick */
 	const char *from; /* envelope sender; "" for the null sender */
 	const char *const *rcpts;
 	size_t nrcpts;
@@ -74,7 +74,7 @@ int deliver_dead_letter(struct composition *c, const char *path,
 int deliver_serverinfo(const struct deliver_opts *o, struct buf *out,
 		       struct err *e);
 /* VRFY (expand false) or EXPN: the server's reply text into out. */
-int deliver_probe(const struct deliver_opts *o, const char *what,
-		  bool expand, struct buf *out, struct err *e);
+int deliver_probe(const struct deliver_opts *o, const char *what, bool expand,
+		  struct buf *out, struct err *e);
 
 #endif

@@ -4,8 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int
-err_set(struct err *e, enum err_class cls, const char *fmt, ...)
+int err_set(struct err *e, enum err_class cls, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -16,8 +15,7 @@ err_set(struct err *e, enum err_class cls, const char *fmt, ...)
 	return -1;
 }
 
-int
-err_sys(struct err *e, enum err_class cls, int errnum, const char *fmt, ...)
+int err_sys(struct err *e, enum err_class cls, int errnum, const char *fmt, ...)
 {
 	va_list ap;
 	size_t n;

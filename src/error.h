@@ -33,6 +33,6 @@ struct err {
 int err_set(struct err *e, enum err_class cls, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Like err_set, with ": strerror(errnum)" appended. */
-int err_sys(struct err *e, enum err_class cls, int errnum, const char *fmt,
-	    ...) __attribute__((format(printf, 4, 5)));
+int err_sys(struct err *e, enum err_class cls, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 #endif

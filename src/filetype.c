@@ -13,14 +13,12 @@ struct filetype {
 	magic_t charset;
 };
 
-struct filetype *
-filetype_create(void)
+struct filetype *filetype_create(void)
 {
 	return xcalloc(1, sizeof(struct filetype));
 }
 
-void
-filetype_destroy(struct filetype *ft)
+void filetype_destroy(struct filetype *ft)
 {
 	if (ft == NULL) {
 		return;
@@ -34,8 +32,7 @@ filetype_destroy(struct filetype *ft)
 	free(ft);
 }
 
-static magic_t
-open_magic(int flags)
+static magic_t open_magic(int flags)
 {
 	magic_t m = magic_open(flags | MAGIC_NO_CHECK_COMPRESS |
 			       MAGIC_NO_CHECK_TAR | MAGIC_NO_CHECK_ELF);
@@ -47,8 +44,7 @@ open_magic(int flags)
 	return m;
 }
 
-static void
-copy_lower(char out[FILETYPE_MAX], const char *s)
+static void copy_lower(char out[FILETYPE_MAX], const char *s)
 {
 	size_t i = 0;
 
@@ -58,17 +54,15 @@ copy_lower(char out[FILETYPE_MAX], const char *s)
 	out[i] = '\0';
 }
 
-static int
-has_suffix(const char *name, const char *suffix)
+static int has_suffix(const char *name, const char *suffix)
 {
 	size_t n = strlen(name), k = strlen(suffix);
 
 	return n >= k && strcasecmp(name + n - k, suffix) == 0;
 }
 
-int
-filetype_detect(struct filetype *ft, const void *p, size_t n,
-		const char *name, char out[FILETYPE_MAX], struct err *e)
+int filetype_detect(struct filetype *ft, const void *p, size_t n,
+		    const char *name, char out[FILETYPE_MAX], struct err *e)
 {
 	const char *t;
 
@@ -92,9 +86,8 @@ filetype_detect(struct filetype *ft, const void *p, size_t n,
 	return 0;
 }
 
-void
-filetype_charset(struct filetype *ft, const void *p, size_t n,
-		 char out[FILETYPE_MAX])
+void filetype_charset(struct filetype *ft, const void *p, size_t n,
+		      char out[FILETYPE_MAX])
 {
 	const char *c;
 
@@ -111,15 +104,13 @@ filetype_charset(struct filetype *ft, const void *p, size_t n,
 	copy_lower(out, c);
 }
 
-static int
-is_token(int c)
+static int is_token(int c)
 {
 	/* RFC 2045 5.1: any CHAR except SPACE, CTLs, or tspecials. */
 	return c > 32 && c < 127 && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
 }
 
-int
-filetype_valid(const char *type)
+int filetype_valid(const char *type)
 {
 	const char *p = type;
 	size_t n = 0;
@@ -154,8 +145,7 @@ filetype_valid(const char *type)
 	return 1;
 }
 
-int
-filetype_token(const char *s)
+int filetype_token(const char *s)
 {
 	size_t n = 0;
 

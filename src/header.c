@@ -8,22 +8,19 @@
 #include "base64.h"
 #include "xalloc.h"
 
-static size_t
-col_of(const struct hdr *h)
+static size_t col_of(const struct hdr *h)
 {
 	return h->out->len - h->line_start;
 }
 
-static void
-check_len(struct hdr *h)
+static void check_len(struct hdr *h)
 {
 	if (col_of(h) > HDR_LINE_MAX) {
 		h->too_long = true;
 	}
 }
 
-void
-hdr_begin(struct hdr *h, struct buf *out, const char *name)
+void hdr_begin(struct hdr *h, struct buf *out, const char *name)
 {
 	h->out = out;
 	h->name = name;
@@ -36,8 +33,7 @@ hdr_begin(struct hdr *h, struct buf *out, const char *name)
 	buf_putc(out, ':');
 }
 
-void
-hdr_token(struct hdr *h, const char *tok, size_t n)
+void hdr_token(struct hdr *h, const char *tok, size_t n)
 {
 	/* RFC 5322 3.2.2: a line of white space alone is not a fold, so
 	 * an empty token never moves to a line of its own. */
@@ -53,8 +49,7 @@ hdr_token(struct hdr *h, const char *tok, size_t n)
 	check_len(h);
 }
 
-void
-hdr_raw(struct hdr *h, const char *s, size_t n)
+void hdr_raw(struct hdr *h, const char *s, size_t n)
 {
 	/* What sticks to the last token (a ',' or ';') may push the line
 	 * past 78: then fold before that token after all, turning the
@@ -73,20 +68,19 @@ hdr_raw(struct hdr *h, const char *s, size_t n)
 	check_len(h);
 }
 
-int
-hdr_end(struct hdr *h, struct err *e)
+int hdr_end(struct hdr *h, struct err *e)
 {
 	buf_putc(h->out, '\n');
 	if (h->too_long) {
-		return err_set(e, ERR_USAGE,
-			       "%s: a header line would be longer than %d octets",
-			       h->name, HDR_LINE_MAX);
+		return err_set(
+			e, ERR_USAGE,
+			"%s: a header line would be longer than %d octets",
+			h->name, HDR_LINE_MAX);
 	}
 	return 0;
 }
 
-bool
-header_name_valid(const char *name)
+bool header_name_valid(const char *name)
 {
 	size_t n = 0;
 
@@ -99,8 +93,7 @@ header_name_valid(const char *name)
 	return n > 0 && n <= HDR_NAME_MAX;
 }
 
-bool
-utf8_valid(const char *s, size_t n)
+bool utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
@@ -143,8 +136,7 @@ utf8_valid(const char *s, size_t n)
 }
 
 /* Length of the UTF-8 character starting at s (1 for stray bytes). */
-static size_t
-char_len(const unsigned char *s, size_t left)
+static size_t char_len(const unsigned char *s, size_t left)
 {
 	size_t n = 1;
 
@@ -160,16 +152,14 @@ char_len(const unsigned char *s, size_t left)
 
 /* RFC 2047 5(3): the characters a Q-encoded word may carry as they are
  * anywhere, phrases included. */
-static bool
-q_literal(unsigned char c)
+static bool q_literal(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	       (c >= '0' && c <= '9') || c == '!' || c == '*' || c == '+' ||
 	       c == '-' || c == '/';
 }
 
-static size_t
-q_len(unsigned char c)
+static size_t q_len(unsigned char c)
 {
 	return q_literal(c) || c == ' ' ? 1 : 3;
 }
@@ -180,9 +170,8 @@ q_len(unsigned char c)
 
 /* Emits s as encoded-words, Q or B, whichever is shorter; each word
  * holds whole UTF-8 characters and is at most HDR_EW_MAX long. */
-static void
-encode_words(struct hdr *h, const char *s, size_t n, const char *open,
-	     const char *close)
+static void encode_words(struct hdr *h, const char *s, size_t n,
+			 const char *open, const char *close)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)s;
@@ -264,8 +253,7 @@ encode_words(struct hdr *h, const char *s, size_t n, const char *open,
 }
 
 /* A word of unstructured text that cannot go as it is. */
-static bool
-needs_encoding(const char *w, size_t n)
+static bool needs_encoding(const char *w, size_t n)
 {
 	if (n + 1 > HDR_FOLD_COL - 1) {
 		return true; /* too long to fold: encoded-words can split */
@@ -288,8 +276,7 @@ struct word {
 	bool enc;
 };
 
-void
-hdr_text(struct hdr *h, const char *s)
+void hdr_text(struct hdr *h, const char *s)
 {
 	size_t nw = 1, k = 0;
 	struct word *w;
@@ -346,16 +333,14 @@ hdr_text(struct hdr *h, const char *s)
 	free(w);
 }
 
-static bool
-is_atext(unsigned char c)
+static bool is_atext(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	       (c >= '0' && c <= '9') ||
 	       (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
 }
 
-void
-hdr_phrase(struct hdr *h, const char *s)
+void hdr_phrase(struct hdr *h, const char *s)
 {
 	size_t n = strlen(s);
 	bool ascii = true, atoms = n > 0 && s[0] != ' ' && s[n - 1] != ' ';
@@ -405,8 +390,7 @@ hdr_phrase(struct hdr *h, const char *s)
 	buf_finish(&q);
 }
 
-void
-hdr_mailbox(struct hdr *h, const struct mailbox *mb)
+void hdr_mailbox(struct hdr *h, const struct mailbox *mb)
 {
 	if (mb->name != NULL && mb->name[0] != '\0') {
 		size_t n = strlen(mb->addr);
@@ -423,8 +407,7 @@ hdr_mailbox(struct hdr *h, const struct mailbox *mb)
 	}
 }
 
-void
-hdr_addrlist(struct hdr *h, const struct addrlist *list)
+void hdr_addrlist(struct hdr *h, const struct addrlist *list)
 {
 	for (size_t i = 0; i < list->n; i++) {
 		hdr_mailbox(h, &list->v[i]);
@@ -434,8 +417,7 @@ hdr_addrlist(struct hdr *h, const struct addrlist *list)
 	}
 }
 
-void
-header_date(time_t t, char out[HDR_DATE_MAX])
+void header_date(time_t t, char out[HDR_DATE_MAX])
 {
 	struct tm tm;
 
@@ -445,8 +427,7 @@ header_date(time_t t, char out[HDR_DATE_MAX])
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
  * days_from_civil), so no time zone or libc state is involved. */
-static long long
-days_from_civil(long long y, int m, int d)
+static long long days_from_civil(long long y, int m, int d)
 {
 	y -= m <= 2;
 	long long era = (y >= 0 ? y : y - 399) / 400;
@@ -456,8 +437,8 @@ days_from_civil(long long y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
-static int
-read_num(const char **p, int min_digits, int max_digits, long long *v)
+static int read_num(const char **p, int min_digits, int max_digits,
+		    long long *v)
 {
 	int n = 0;
 
@@ -470,16 +451,14 @@ read_num(const char **p, int min_digits, int max_digits, long long *v)
 	return n >= min_digits && !(**p >= '0' && **p <= '9') ? n : -1;
 }
 
-static void
-skip_ws(const char **p)
+static void skip_ws(const char **p)
 {
 	while (**p == ' ' || **p == '\t') {
 		(*p)++;
 	}
 }
 
-static int
-find_name(const char **p, const char *const *names, int count)
+static int find_name(const char **p, const char *const *names, int count)
 {
 	for (int i = 0; i < count; i++) {
 		if (strncasecmp(*p, names[i], 3) == 0) {
@@ -492,8 +471,7 @@ find_name(const char **p, const char *const *names, int count)
 
 /* RFC 5322 3.3 date-time, with the obsolete forms of 4.3 that still
  * turn up: two-digit years and named zones. */
-static int
-parse_rfc5322_date(const char *s, time_t *t)
+static int parse_rfc5322_date(const char *s, time_t *t)
 {
 	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed",
 					    "Thu", "Fri", "Sat" };
@@ -505,10 +483,12 @@ parse_rfc5322_date(const char *s, time_t *t)
 	static const struct {
 		const char *name;
 		int off;
-	} zones[] = { { "UT", 0 },	   { "GMT", 0 },     { "Z", 0 },
-		      { "EST", -5 * 60 }, { "EDT", -4 * 60 }, { "CST", -6 * 60 },
-		      { "CDT", -5 * 60 }, { "MST", -7 * 60 }, { "MDT", -6 * 60 },
-		      { "PST", -8 * 60 }, { "PDT", -7 * 60 } };
+	} zones[] = { { "UT", 0 },        { "GMT", 0 },
+		      { "Z", 0 },         { "EST", -5 * 60 },
+		      { "EDT", -4 * 60 }, { "CST", -6 * 60 },
+		      { "CDT", -5 * 60 }, { "MST", -7 * 60 },
+		      { "MDT", -6 * 60 }, { "PST", -8 * 60 },
+		      { "PDT", -7 * 60 } };
 	const char *p = s;
 	long long day, year, hh, mm, ss = 0, zone;
 	int wday = -1, mon, ydigits, off = 0;
@@ -595,8 +575,7 @@ parse_rfc5322_date(const char *s, time_t *t)
 	return 0;
 }
 
-int
-header_parse_date(const char *s, time_t *t)
+int header_parse_date(const char *s, time_t *t)
 {
 	if (s[0] == '@') {
 		const char *errstr;
@@ -611,8 +590,7 @@ header_parse_date(const char *s, time_t *t)
 	return parse_rfc5322_date(s, t);
 }
 
-static bool
-dot_atom(const char *s, size_t n)
+static bool dot_atom(const char *s, size_t n)
 {
 	if (n == 0 || s[0] == '.' || s[n - 1] == '.') {
 		return false;
@@ -626,8 +604,7 @@ dot_atom(const char *s, size_t n)
 	return true;
 }
 
-int
-header_msgid_normalize(const char *s, char **out)
+int header_msgid_normalize(const char *s, char **out)
 {
 	size_t n = strlen(s);
 	const char *at;
@@ -662,8 +639,8 @@ header_msgid_normalize(const char *s, char **out)
 	return 0;
 }
 
-char *
-header_msgid_new(time_t now, const unsigned char rnd[16], const char *domain)
+char *header_msgid_new(time_t now, const unsigned char rnd[16],
+		       const char *domain)
 {
 	struct tm tm;
 	struct buf b;
@@ -679,9 +656,8 @@ header_msgid_new(time_t now, const unsigned char rnd[16], const char *domain)
 	return buf_take(&b);
 }
 
-void
-hdr_encoded(struct hdr *h, const char *s, const char *open,
-	    const char *close)
+void hdr_encoded(struct hdr *h, const char *s, const char *open,
+		 const char *close)
 {
 	encode_words(h, s, strlen(s), open, close);
 }

@@ -8,14 +8,12 @@
 #include "header.h"
 #include "xalloc.h"
 
-void
-message_init(struct message *m)
+void message_init(struct message *m)
 {
 	memset(m, 0, sizeof(*m));
 }
 
-void
-message_finish(struct message *m)
+void message_finish(struct message *m)
 {
 	addrlist_finish(&m->from);
 	addrlist_finish(&m->to);
@@ -44,9 +42,8 @@ message_finish(struct message *m)
 	memset(m, 0, sizeof(*m));
 }
 
-int
-message_attach(struct message *m, const char *path, const char *type,
-	       const char *name, bool is_inline, struct err *e)
+int message_attach(struct message *m, const char *path, const char *type,
+		   const char *name, bool is_inline, struct err *e)
 {
 	struct attachment *a;
 
@@ -94,8 +91,7 @@ static const struct {
 	{ "Content-Transfer-Encoding", NULL },
 };
 
-int
-message_add_header(struct message *m, const char *line, struct err *e)
+int message_add_header(struct message *m, const char *line, struct err *e)
 {
 	const char *colon = strchr(line, ':');
 	char *name;
@@ -106,8 +102,8 @@ message_add_header(struct message *m, const char *line, struct err *e)
 			       MESSAGE_EXTRA_MAX);
 	}
 	if (colon == NULL) {
-		return err_set(e, ERR_USAGE,
-			       "-H '%s': expected 'Name: value'", line);
+		return err_set(e, ERR_USAGE, "-H '%s': expected 'Name: value'",
+			       line);
 	}
 	name = xstrndup(line, (size_t)(colon - line));
 	if (!header_name_valid(name)) {
@@ -127,8 +123,8 @@ message_add_header(struct message *m, const char *line, struct err *e)
 		}
 	}
 	if (strncasecmp(name, "Content-", 8) == 0) {
-		err_set(e, ERR_USAGE, "-H '%s': MIME headers are written by posta",
-			line);
+		err_set(e, ERR_USAGE,
+			"-H '%s': MIME headers are written by posta", line);
 		free(name);
 		return -1;
 	}
@@ -146,7 +142,8 @@ message_add_header(struct message *m, const char *line, struct err *e)
 	}
 	if (!utf8_valid(value, strlen(value))) {
 		free(name);
-		return err_set(e, ERR_USAGE, "-H: the value of %.*s is not UTF-8",
+		return err_set(e, ERR_USAGE,
+			       "-H: the value of %.*s is not UTF-8",
 			       (int)(colon - line), line);
 	}
 	m->extra = xreallocarray(m->extra, m->nextra + 1, sizeof(*m->extra));
@@ -156,8 +153,7 @@ message_add_header(struct message *m, const char *line, struct err *e)
 	return 0;
 }
 
-static int
-check_text(const char *what, const char *s, struct err *e)
+static int check_text(const char *what, const char *s, struct err *e)
 {
 	if (s == NULL) {
 		return 0;
@@ -171,8 +167,8 @@ check_text(const char *what, const char *s, struct err *e)
 	return 0;
 }
 
-static int
-check_names(const char *what, const struct addrlist *l, struct err *e)
+static int check_names(const char *what, const struct addrlist *l,
+		       struct err *e)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		if (l->v[i].name != NULL &&
@@ -189,8 +185,7 @@ check_names(const char *what, const struct addrlist *l, struct err *e)
 	return 0;
 }
 
-int
-message_check(const struct message *m, struct err *e)
+int message_check(const struct message *m, struct err *e)
 {
 	if (m->to.n + m->cc.n + m->bcc.n == 0) {
 		return err_set(e, ERR_USAGE, "no recipients");
@@ -215,9 +210,8 @@ message_check(const struct message *m, struct err *e)
 	return 0;
 }
 
-static int
-put_addrs(struct buf *out, const char *name, const struct addrlist *l,
-	  struct err *e)
+static int put_addrs(struct buf *out, const char *name,
+		     const struct addrlist *l, struct err *e)
 {
 	struct hdr h;
 
@@ -230,8 +224,8 @@ put_addrs(struct buf *out, const char *name, const struct addrlist *l,
 }
 
 /* A list of msg-ids, one token each so folding falls between them. */
-static int
-put_ids(struct buf *out, const char *name, const char *ids, struct err *e)
+static int put_ids(struct buf *out, const char *name, const char *ids,
+		   struct err *e)
 {
 	struct hdr h;
 
@@ -248,9 +242,9 @@ put_ids(struct buf *out, const char *name, const char *ids, struct err *e)
 	return hdr_end(&h, e);
 }
 
-int
-message_write_headers(const struct message *m, const struct compose_env *env,
-		      struct buf *out, struct err *e)
+int message_write_headers(const struct message *m,
+			  const struct compose_env *env, struct buf *out,
+			  struct err *e)
 {
 	char date[HDR_DATE_MAX];
 	struct hdr h;

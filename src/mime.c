@@ -74,8 +74,7 @@ struct composition {
 	char last; /* the last byte written to the sink */
 };
 
-static struct part *
-part_new_multi(const char *subtype)
+static struct part *part_new_multi(const char *subtype)
 {
 	struct part *p = xcalloc(1, sizeof(*p));
 
@@ -84,16 +83,14 @@ part_new_multi(const char *subtype)
 	return p;
 }
 
-static void
-part_add(struct part *parent, struct part *kid)
+static void part_add(struct part *parent, struct part *kid)
 {
 	parent->kids = xreallocarray(parent->kids, parent->nkids + 1,
 				     sizeof(*parent->kids));
 	parent->kids[parent->nkids++] = kid;
 }
 
-static void
-part_free(struct part *p)
+static void part_free(struct part *p)
 {
 	if (p == NULL) {
 		return;
@@ -112,8 +109,7 @@ part_free(struct part *p)
 	free(p);
 }
 
-static void
-new_stem(struct composition *c)
+static void new_stem(struct composition *c)
 {
 	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				  "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -132,8 +128,7 @@ new_stem(struct composition *c)
 
 /* Reads the whole source once through a scan that also watches for the
  * boundary stem. */
-static int
-scan_source(struct composition *c, struct part *p, struct err *e)
+static int scan_source(struct composition *c, struct part *p, struct err *e)
 {
 	char prefix[STEM_LEN + 3];
 	ssize_t r;
@@ -155,9 +150,8 @@ scan_source(struct composition *c, struct part *p, struct err *e)
 }
 
 /* Text we compose (body, HTML): line breaks are ours to normalize. */
-static int
-prepare_text(struct composition *c, struct part *p, const char *what,
-	     struct err *e)
+static int prepare_text(struct composition *c, struct part *p, const char *what,
+			struct err *e)
 {
 	const char *cs = c->msg->charset;
 
@@ -186,9 +180,9 @@ prepare_text(struct composition *c, struct part *p, const char *what,
 	return 0;
 }
 
-static struct part *
-text_leaf(struct composition *c, const char *path, bool empty,
-	  const char *type, const char *what, struct err *e)
+static struct part *text_leaf(struct composition *c, const char *path,
+			      bool empty, const char *type, const char *what,
+			      struct err *e)
 {
 	struct part *p = xcalloc(1, sizeof(*p));
 
@@ -208,8 +202,7 @@ text_leaf(struct composition *c, const char *path, bool empty,
 	return p;
 }
 
-static const char *
-basename_of(const char *path)
+static const char *basename_of(const char *path)
 {
 	const char *s = strrchr(path, '/');
 
@@ -218,8 +211,7 @@ basename_of(const char *path)
 
 /* RFC 2392 Content-ID from the part's name: what an HTML body refers to
  * as cid:NAME. Bytes a msg-id cannot carry become '_'. */
-static char *
-make_cid(const char *name)
+static char *make_cid(const char *name)
 {
 	size_t n = strlen(name);
 	char *cid = xcalloc(n + 3, 1);
@@ -227,7 +219,8 @@ make_cid(const char *name)
 	cid[0] = '<';
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)name[i];
-		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		bool ok = (ch >= 'a' && ch <= 'z') ||
+			  (ch >= 'A' && ch <= 'Z') ||
 			  (ch >= '0' && ch <= '9') ||
 			  (ch != 0 && strchr(".!#$%&'*+/=?^_`{|}~-@", ch));
 		cid[i + 1] = ok ? (char)ch : '_';
@@ -236,9 +229,8 @@ make_cid(const char *name)
 	return cid;
 }
 
-static struct part *
-attachment_leaf(struct composition *c, const struct attachment *a,
-		struct err *e)
+static struct part *attachment_leaf(struct composition *c,
+				    const struct attachment *a, struct err *e)
 {
 	struct part *p = xcalloc(1, sizeof(*p));
 	char type[FILETYPE_MAX];
@@ -332,8 +324,7 @@ fail:
 	return NULL;
 }
 
-static bool
-tree_prefix_hit(const struct part *p)
+static bool tree_prefix_hit(const struct part *p)
 {
 	if (!p->multi) {
 		return p->scanned && p->scan.prefix_hit &&
@@ -347,8 +338,7 @@ tree_prefix_hit(const struct part *p)
 	return false;
 }
 
-static int
-tree_rescan(struct composition *c, struct part *p, struct err *e)
+static int tree_rescan(struct composition *c, struct part *p, struct err *e)
 {
 	if (!p->multi) {
 		return p->scanned ? scan_source(c, p, e) : 0;
@@ -361,23 +351,22 @@ tree_rescan(struct composition *c, struct part *p, struct err *e)
 	return 0;
 }
 
-static void
-tree_boundaries(struct composition *c, struct part *p, int *k)
+static void tree_boundaries(struct composition *c, struct part *p, int *k)
 {
 	if (!p->multi) {
 		return;
 	}
 	/* Equal lengths, so no boundary is a prefix of another. */
-	snprintf(p->boundary, sizeof(p->boundary), "%s_%c", c->stem,
-		 "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[*k % 52]);
+	snprintf(
+		p->boundary, sizeof(p->boundary), "%s_%c", c->stem,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[*k % 52]);
 	(*k)++;
 	for (size_t i = 0; i < p->nkids; i++) {
 		tree_boundaries(c, p->kids[i], k);
 	}
 }
 
-static int
-build_tree(struct composition *c, struct err *e)
+static int build_tree(struct composition *c, struct err *e)
 {
 	const struct message *m = c->msg;
 	struct part *text, *body, *html = NULL, *related = NULL;
@@ -416,7 +405,7 @@ build_tree(struct composition *c, struct err *e)
 		for (size_t k = 0; a->cid != NULL && k < i; k++) {
 			if (m->att[k].is_inline &&
 			    strcmp(basename_of(m->att[k].name ? m->att[k].name
-							       : m->att[k].path),
+							      : m->att[k].path),
 				   a->filename) == 0) {
 				err_set(e, ERR_USAGE,
 					"two inline parts are named '%s'; "
@@ -457,9 +446,8 @@ build_tree(struct composition *c, struct err *e)
 	return 0;
 }
 
-struct composition *
-mime_prepare(const struct message *m, const struct compose_env *env,
-	     struct err *e)
+struct composition *mime_prepare(const struct message *m,
+				 const struct compose_env *env, struct err *e)
 {
 	struct composition *c = xcalloc(1, sizeof(*c));
 	int k = 0;
@@ -496,8 +484,7 @@ fail:
 	return NULL;
 }
 
-void
-mime_destroy(struct composition *c)
+void mime_destroy(struct composition *c)
 {
 	if (c == NULL) {
 		return;
@@ -511,8 +498,7 @@ mime_destroy(struct composition *c)
 	free(c);
 }
 
-static bool
-attr_char(unsigned char ch)
+static bool attr_char(unsigned char ch)
 {
 	/* RFC 2231 7 attribute-char: token characters but "*'%". */
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
@@ -520,8 +506,7 @@ attr_char(unsigned char ch)
 	       (ch != 0 && strchr("!#$&+-.^_`|~", ch) != NULL);
 }
 
-void
-mime_param(struct hdr *h, const char *name, const char *value)
+void mime_param(struct hdr *h, const char *name, const char *value)
 {
 	size_t n = strlen(value);
 	bool plain = n <= PARAM_SEGMENT;
@@ -556,8 +541,8 @@ mime_param(struct hdr *h, const char *name, const char *value)
 	buf_init(&enc, 0);
 	while (i < n) {
 		/* Room on a folded line for " name*NN*=UTF-8''...;". */
-		size_t room = HDR_FOLD_COL - strlen(name) - 8 -
-			      (seg == 0 ? 7 : 0);
+		size_t room =
+			HDR_FOLD_COL - strlen(name) - 8 - (seg == 0 ? 7 : 0);
 		buf_reset(&enc);
 		while (i < n) {
 			size_t cl = 1;
@@ -612,8 +597,7 @@ mime_param(struct hdr *h, const char *name, const char *value)
 /* Content-Type's name= for the mail clients that predate RFC 2231:
  * a quoted-string, with RFC 2047 encoded-words inside the quotes for
  * non-ASCII names, as those clients expect. */
-static void
-legacy_name(struct hdr *h, const char *value)
+static void legacy_name(struct hdr *h, const char *value)
 {
 	struct buf tok;
 	size_t n = strlen(value);
@@ -642,9 +626,8 @@ legacy_name(struct hdr *h, const char *value)
 	buf_finish(&tok);
 }
 
-static int
-write_part_headers(struct composition *c, struct part *p, struct buf *out,
-		   struct err *e)
+static int write_part_headers(struct composition *c, struct part *p,
+			      struct buf *out, struct err *e)
 {
 	struct hdr h;
 
@@ -701,9 +684,8 @@ write_part_headers(struct composition *c, struct part *p, struct buf *out,
 	return 0;
 }
 
-static int
-emit(struct composition *c, struct sink *out, const char *p, size_t n,
-     struct err *e)
+static int emit(struct composition *c, struct sink *out, const char *p,
+		size_t n, struct err *e)
 {
 	if (n == 0) {
 		return 0;
@@ -714,8 +696,8 @@ emit(struct composition *c, struct sink *out, const char *p, size_t n,
 
 /* CR, LF and CRLF to LF (or to CRLF for base64, whose text must be in
  * canonical form, RFC 2045 6.8); *prev_cr carries a CR across blocks. */
-static size_t
-normalize(const char *in, size_t n, char *out, bool crlf, bool *prev_cr)
+static size_t normalize(const char *in, size_t n, char *out, bool crlf,
+			bool *prev_cr)
 {
 	size_t o = 0;
 
@@ -738,9 +720,8 @@ normalize(const char *in, size_t n, char *out, bool crlf, bool *prev_cr)
 	return o;
 }
 
-static int
-write_leaf_body(struct composition *c, struct part *p, struct sink *out,
-		struct err *e)
+static int write_leaf_body(struct composition *c, struct part *p,
+			   struct sink *out, struct err *e)
 {
 	struct b64enc b64;
 	struct qpenc qp;
@@ -802,9 +783,8 @@ write_leaf_body(struct composition *c, struct part *p, struct sink *out,
 	return 0;
 }
 
-static int
-write_part(struct composition *c, struct part *p, struct sink *out,
-	   struct buf *hdrs, struct err *e)
+static int write_part(struct composition *c, struct part *p, struct sink *out,
+		      struct buf *hdrs, struct err *e)
 {
 	if (write_part_headers(c, p, hdrs, e) == -1) {
 		return -1;
@@ -833,8 +813,7 @@ write_part(struct composition *c, struct part *p, struct sink *out,
 	return 0;
 }
 
-int
-mime_write(struct composition *c, struct sink *out, struct err *e)
+int mime_write(struct composition *c, struct sink *out, struct err *e)
 {
 	struct buf hdrs;
 	int r;
@@ -852,8 +831,7 @@ mime_write(struct composition *c, struct sink *out, struct err *e)
 	return r;
 }
 
-static bool
-tree_8bit(const struct part *p)
+static bool tree_8bit(const struct part *p)
 {
 	if (!p->multi) {
 		return p->cte == CTE_8BIT;
@@ -866,8 +844,7 @@ tree_8bit(const struct part *p)
 	return false;
 }
 
-bool
-mime_is_8bit(const struct composition *c)
+bool mime_is_8bit(const struct composition *c)
 {
 	return tree_8bit(c->root);
 }

@@ -2,23 +2,20 @@
 
 static const char hex[] = "0123456789ABCDEF";
 
-void
-qpenc_init(struct qpenc *st)
+void qpenc_init(struct qpenc *st)
 {
 	st->col = 0;
 	st->pending = -1;
 }
 
-int
-qp_literal(unsigned char c)
+int qp_literal(unsigned char c)
 {
 	return (c >= 33 && c <= 126 && c != '=') || c == ' ' || c == '\t';
 }
 
 /* Emits a token of len characters, breaking the line softly first when
  * it would not fit with room for the '=' of a later soft break. */
-static char *
-put(struct qpenc *st, char *o, const char *tok, int len)
+static char *put(struct qpenc *st, char *o, const char *tok, int len)
 {
 	if (st->col + len > QP_LINE_MAX - 1) {
 		*o++ = '=';
@@ -32,16 +29,14 @@ put(struct qpenc *st, char *o, const char *tok, int len)
 	return o;
 }
 
-static char *
-put_escaped(struct qpenc *st, char *o, unsigned char c)
+static char *put_escaped(struct qpenc *st, char *o, unsigned char c)
 {
 	char t[3] = { '=', hex[c >> 4], hex[c & 15] };
 
 	return put(st, o, t, 3);
 }
 
-size_t
-qpenc_update(struct qpenc *st, const void *vin, size_t n, char *out)
+size_t qpenc_update(struct qpenc *st, const void *vin, size_t n, char *out)
 {
 	const unsigned char *in = vin;
 	char *o = out;
@@ -74,8 +69,7 @@ qpenc_update(struct qpenc *st, const void *vin, size_t n, char *out)
 	return (size_t)(o - out);
 }
 
-size_t
-qpenc_final(struct qpenc *st, char *out)
+size_t qpenc_final(struct qpenc *st, char *out)
 {
 	char *o = out;
 

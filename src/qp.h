@@ -15,7 +15,7 @@ struct qpenc {
 };
 
 /* Most bytes qpenc_update can write for n bytes of input. */
-#define QP_ENCODE_BOUND(n) ((n) * 4 + 8)
+#define QP_ENCODE_BOUND(n) ((n)*4 + 8)
 
 void qpenc_init(struct qpenc *st);
 /* Encodes n bytes into out; returns the bytes written. */

@@ -3,15 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
-void
-reply_init(struct reply *r)
+void reply_init(struct reply *r)
 {
 	memset(r, 0, sizeof(*r));
 	buf_init(&r->text, REPLY_TEXT_MAX);
 }
 
-void
-reply_reset(struct reply *r)
+void reply_reset(struct reply *r)
 {
 	r->code = 0;
 	r->enh[0] = '\0';
@@ -20,21 +18,18 @@ reply_reset(struct reply *r)
 	buf_reset(&r->text);
 }
 
-void
-reply_finish(struct reply *r)
+void reply_finish(struct reply *r)
 {
 	buf_finish(&r->text);
 }
 
-static bool
-is_digit(char c)
+static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
 /* RFC 3463 2: class "." subject "." detail, at the start of the text. */
-static size_t
-parse_enhanced(const char *s, size_t n, char out[16])
+static size_t parse_enhanced(const char *s, size_t n, char out[16])
 {
 	size_t i = 0, part = 0, digits = 0;
 
@@ -61,8 +56,7 @@ parse_enhanced(const char *s, size_t n, char out[16])
 	return i;
 }
 
-int
-reply_feed(struct reply *r, const char *line, size_t n, struct err *e)
+int reply_feed(struct reply *r, const char *line, size_t n, struct err *e)
 {
 	int code;
 	bool last;
@@ -71,7 +65,8 @@ reply_feed(struct reply *r, const char *line, size_t n, struct err *e)
 		reply_reset(r);
 	}
 	if (n > REPLY_LINE_MAX) {
-		return err_set(e, ERR_PROTOCOL, "reply line longer than %d bytes",
+		return err_set(e, ERR_PROTOCOL,
+			       "reply line longer than %d bytes",
 			       REPLY_LINE_MAX);
 	}
 	if (r->nlines >= REPLY_LINES_MAX) {
@@ -120,14 +115,12 @@ reply_feed(struct reply *r, const char *line, size_t n, struct err *e)
 	return last ? 1 : 0;
 }
 
-int
-reply_class(const struct reply *r)
+int reply_class(const struct reply *r)
 {
 	return r->code / 100;
 }
 
-void
-reply_summary(const struct reply *r, char *out, size_t max)
+void reply_summary(const struct reply *r, char *out, size_t max)
 {
 	size_t first = r->text.data != NULL ? strcspn(r->text.data, "\n") : 0;
 

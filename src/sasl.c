@@ -11,8 +11,7 @@
 
 #define SCRAM_ITER_MAX 1000000 /* more would let a server stall us */
 
-const char *
-sasl_name(unsigned mech)
+const char *sasl_name(unsigned mech)
 {
 	switch (mech) {
 	case AUTH_PLAIN:
@@ -30,8 +29,7 @@ sasl_name(unsigned mech)
 	}
 }
 
-unsigned
-sasl_pick(unsigned offered)
+unsigned sasl_pick(unsigned offered)
 {
 	/* Strongest first: SCRAM proves both sides and never shows the
 	 * password; CRAM-MD5 hides it; PLAIN and LOGIN rely on TLS.
@@ -47,8 +45,7 @@ sasl_pick(unsigned offered)
 	return 0;
 }
 
-static void
-put_b64(struct buf *out, const void *p, size_t n)
+static void put_b64(struct buf *out, const void *p, size_t n)
 {
 	char *tmp = xcalloc(n / 3 * 4 + 8, 1);
 	size_t len = base64_encode(p, n, tmp);
@@ -59,8 +56,7 @@ put_b64(struct buf *out, const void *p, size_t n)
 }
 
 /* Decodes a challenge; returns its length or -1. out gets room. */
-static ssize_t
-get_b64(const char *in, unsigned char **out)
+static ssize_t get_b64(const char *in, unsigned char **out)
 {
 	size_t n = strlen(in);
 
@@ -68,15 +64,14 @@ get_b64(const char *in, unsigned char **out)
 	return base64_decode(in, n, *out);
 }
 
-static int
-auth_err(struct err *e, const char *mech, const char *why)
+static int auth_err(struct err *e, const char *mech, const char *why)
 {
 	return err_set(e, ERR_PROTOCOL, "AUTH %s: %s", mech, why);
 }
 
-int
-sasl_start(struct sasl *s, unsigned mech, const char *user, const char *pass,
-	   void (*random)(void *, size_t), struct buf *initial, struct err *e)
+int sasl_start(struct sasl *s, unsigned mech, const char *user,
+	       const char *pass, void (*random)(void *, size_t),
+	       struct buf *initial, struct err *e)
 {
 	struct buf tmp;
 
@@ -133,17 +128,15 @@ sasl_start(struct sasl *s, unsigned mech, const char *user, const char *pass,
 	return 0;
 }
 
-static int
-hmac256(const void *key, size_t klen, const void *p, size_t n,
-	unsigned char out[32])
+static int hmac256(const void *key, size_t klen, const void *p, size_t n,
+		   unsigned char out[32])
 {
 	return gnutls_hmac_fast(GNUTLS_MAC_SHA256, key, klen, p, n, out);
 }
 
 /* RFC 5802 3 and 5.1: from server-first to client-final. */
-static int
-scram_final(struct sasl *s, const char *first, size_t flen,
-	    struct buf *response, struct err *e)
+static int scram_final(struct sasl *s, const char *first, size_t flen,
+		       struct buf *response, struct err *e)
 {
 	const char *r = NULL, *salt = NULL, *iter = NULL;
 	size_t rlen = 0, slen = 0;
@@ -167,14 +160,15 @@ scram_final(struct sasl *s, const char *first, size_t flen,
 		} else if (strncmp(t, "i=", 2) == 0) {
 			iter = t + 2;
 		} else if (strncmp(t, "e=", 2) == 0) {
-			err_set(e, ERR_TLS, "AUTH SCRAM-SHA-256: server says %s",
-				t + 2);
+			err_set(e, ERR_TLS,
+				"AUTH SCRAM-SHA-256: server says %s", t + 2);
 			goto out;
 		}
 	}
 	size_t cn = strlen(s->cnonce);
 	if (r == NULL || rlen <= cn || strncmp(r, s->cnonce, cn) != 0) {
-		auth_err(e, "SCRAM-SHA-256", "server nonce does not extend ours");
+		auth_err(e, "SCRAM-SHA-256",
+			 "server nonce does not extend ours");
 		goto out;
 	}
 	const char *errstr = NULL;
@@ -187,8 +181,8 @@ scram_final(struct sasl *s, const char *first, size_t flen,
 	gnutls_datum_t key = { (unsigned char *)(uintptr_t)s->pass,
 			       (unsigned)strlen(s->pass) };
 	gnutls_datum_t sd = { saltbin, (unsigned)saltlen };
-	if (gnutls_pbkdf2(GNUTLS_MAC_SHA256, &key, &sd, (unsigned)iters,
-			  salted, sizeof(salted)) < 0 ||
+	if (gnutls_pbkdf2(GNUTLS_MAC_SHA256, &key, &sd, (unsigned)iters, salted,
+			  sizeof(salted)) < 0 ||
 	    hmac256(salted, 32, "Client Key", 10, ckey) < 0 ||
 	    hmac256(salted, 32, "Server Key", 10, skey) < 0 ||
 	    gnutls_hash_fast(GNUTLS_DIG_SHA256, ckey, 32, stored) < 0) {
@@ -226,14 +220,15 @@ out:
 	return ret;
 }
 
-static int
-scram_verify(struct sasl *s, const char *msg, size_t n, struct err *e)
+static int scram_verify(struct sasl *s, const char *msg, size_t n,
+			struct err *e)
 {
 	unsigned char *sig = NULL;
 	ssize_t len;
 
 	if (n > 2 && strncmp(msg, "e=", 2) == 0) {
-		return err_set(e, ERR_TLS, "AUTH SCRAM-SHA-256: server says %.*s",
+		return err_set(e, ERR_TLS,
+			       "AUTH SCRAM-SHA-256: server says %.*s",
 			       (int)(n - 2), msg + 2);
 	}
 	if (n < 2 || strncmp(msg, "v=", 2) != 0) {
@@ -254,9 +249,8 @@ scram_verify(struct sasl *s, const char *msg, size_t n, struct err *e)
 	return 0;
 }
 
-int
-sasl_step(struct sasl *s, const char *challenge, struct buf *response,
-	  struct err *e)
+int sasl_step(struct sasl *s, const char *challenge, struct buf *response,
+	      struct err *e)
 {
 	unsigned char *ch = NULL;
 	ssize_t n = get_b64(challenge, &ch);
@@ -265,7 +259,8 @@ sasl_step(struct sasl *s, const char *challenge, struct buf *response,
 	buf_reset(response);
 	if (n < 0) {
 		free(ch);
-		return auth_err(e, sasl_name(s->mech), "challenge is not base64");
+		return auth_err(e, sasl_name(s->mech),
+				"challenge is not base64");
 	}
 	s->step++;
 	switch (s->mech) {
@@ -277,7 +272,8 @@ sasl_step(struct sasl *s, const char *challenge, struct buf *response,
 		} else if (s->step == 2) {
 			put_b64(response, s->pass, strlen(s->pass));
 		} else {
-			ret = auth_err(e, "LOGIN", "unexpected third challenge");
+			ret = auth_err(e, "LOGIN",
+				       "unexpected third challenge");
 		}
 		break;
 	case AUTH_CRAM_MD5: {
@@ -301,7 +297,8 @@ sasl_step(struct sasl *s, const char *challenge, struct buf *response,
 	}
 	case AUTH_SCRAM_SHA_256:
 		if (s->step == 1) {
-			ret = scram_final(s, (char *)ch, (size_t)n, response, e);
+			ret = scram_final(s, (char *)ch, (size_t)n, response,
+					  e);
 		} else if (s->step == 2) {
 			ret = scram_verify(s, (char *)ch, (size_t)n, e);
 		} else {
@@ -321,8 +318,7 @@ sasl_step(struct sasl *s, const char *challenge, struct buf *response,
 	return ret;
 }
 
-int
-sasl_finish_ok(const struct sasl *s, struct err *e)
+int sasl_finish_ok(const struct sasl *s, struct err *e)
 {
 	if (s->mech == AUTH_SCRAM_SHA_256 && !s->server_verified) {
 		return err_set(e, ERR_TLS,
@@ -332,8 +328,7 @@ sasl_finish_ok(const struct sasl *s, struct err *e)
 	return 0;
 }
 
-void
-sasl_finish(struct sasl *s)
+void sasl_finish(struct sasl *s)
 {
 	if (s->first_bare.data != NULL) {
 		explicit_bzero(s->first_bare.data, s->first_bare.len);

@@ -7,8 +7,7 @@
 /* RFC 5322 2.1.1: no line may exceed 998 octets before its CRLF. */
 #define LINE_HARD_MAX 998
 
-void
-scan_init(struct scan *s, const char *prefix)
+void scan_init(struct scan *s, const char *prefix)
 {
 	memset(s, 0, sizeof(*s));
 	s->utf8_ok = true;
@@ -23,8 +22,7 @@ scan_init(struct scan *s, const char *prefix)
 	s->prefix_pos = s->prefix_len > 0 ? 0 : SIZE_MAX;
 }
 
-static void
-end_line(struct scan *s)
+static void end_line(struct scan *s)
 {
 	if (s->cur_line > s->max_line) {
 		s->max_line = s->cur_line;
@@ -35,8 +33,7 @@ end_line(struct scan *s)
 }
 
 /* RFC 3629 section 4 well-formed sequences, one byte at a time. */
-static void
-utf8_step(struct scan *s, unsigned char c)
+static void utf8_step(struct scan *s, unsigned char c)
 {
 	if (!s->utf8_ok) {
 		return;
@@ -80,8 +77,7 @@ invalid:
 	s->utf8_bad_at = s->bytes;
 }
 
-void
-scan_update(struct scan *s, const void *vp, size_t n)
+void scan_update(struct scan *s, const void *vp, size_t n)
 {
 	const unsigned char *p = vp;
 
@@ -132,8 +128,7 @@ scan_update(struct scan *s, const void *vp, size_t n)
 	}
 }
 
-void
-scan_final(struct scan *s)
+void scan_final(struct scan *s)
 {
 	if (s->cur_line > s->max_line) {
 		s->max_line = s->cur_line;
@@ -144,15 +139,13 @@ scan_final(struct scan *s)
 	}
 }
 
-bool
-scan_is_7bit(const struct scan *s)
+bool scan_is_7bit(const struct scan *s)
 {
 	return s->eight_bit == 0 && s->nul == 0 && s->ctl == 0 &&
 	       s->max_line <= LINE_HARD_MAX;
 }
 
-bool
-scan_prefers_qp(const struct scan *s)
+bool scan_prefers_qp(const struct scan *s)
 {
 	/* Escapes take three characters; soft breaks add two per 75. */
 	uint64_t qp = s->bytes + 2 * s->qp_escaped;

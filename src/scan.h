@@ -14,17 +14,17 @@
 
 struct scan {
 	uint64_t bytes;
-	uint64_t lines;      /* line breaks seen */
-	uint64_t max_line;   /* longest line, in octets, without its end */
-	uint64_t eight_bit;  /* bytes >= 0x80 */
-	uint64_t nul;        /* NUL bytes */
-	uint64_t ctl;        /* other controls but TAB, CR, LF, FF */
-	uint64_t qp_escaped; /* bytes quoted-printable must escape */
-	bool cr;             /* any CR at all (bare or in CRLF) */
-	bool utf8_ok;        /* valid UTF-8 so far (RFC 3629) */
+	uint64_t lines;       /* line breaks seen */
+	uint64_t max_line;    /* longest line, in octets, without its end */
+	uint64_t eight_bit;   /* bytes >= 0x80 */
+	uint64_t nul;         /* NUL bytes */
+	uint64_t ctl;         /* other controls but TAB, CR, LF, FF */
+	uint64_t qp_escaped;  /* bytes quoted-printable must escape */
+	bool cr;              /* any CR at all (bare or in CRLF) */
+	bool utf8_ok;         /* valid UTF-8 so far (RFC 3629) */
 	uint64_t utf8_bad_at; /* offset of the first invalid byte */
-	bool prefix_hit;     /* a line began with the prefix */
-	bool ends_in_break;  /* the last byte was a line break */
+	bool prefix_hit;      /* a line began with the prefix */
+	bool ends_in_break;   /* the last byte was a line break */
 	/* internal state */
 	uint64_t cur_line;
 	bool prev_cr;

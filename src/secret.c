@@ -12,8 +12,7 @@
 #include "xalloc.h"
 
 /* Reads up to SECRET_MAX bytes of fd and keeps the first line. */
-static char *
-read_line(int fd, const char *what, struct err *e)
+static char *read_line(int fd, const char *what, struct err *e)
 {
 	char *buf = xcalloc(SECRET_MAX + 1, 1);
 	size_t len = 0;
@@ -42,8 +41,7 @@ read_line(int fd, const char *what, struct err *e)
 	return buf;
 }
 
-char *
-secret_command(const char *cmd, struct err *e)
+char *secret_command(const char *cmd, struct err *e)
 {
 	int pfd[2], status;
 	pid_t pid;
@@ -90,8 +88,7 @@ secret_command(const char *cmd, struct err *e)
 	return pw;
 }
 
-char *
-secret_file(const char *path, struct err *e)
+char *secret_file(const char *path, struct err *e)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char *pw;
@@ -105,8 +102,7 @@ secret_file(const char *path, struct err *e)
 	return pw;
 }
 
-char *
-secret_prompt(const char *prompt, struct err *e)
+char *secret_prompt(const char *prompt, struct err *e)
 {
 	char *buf = xcalloc(SECRET_MAX + 1, 1);
 
@@ -120,8 +116,7 @@ secret_prompt(const char *prompt, struct err *e)
 	return buf;
 }
 
-void
-secret_free(char *s)
+void secret_free(char *s)
 {
 	if (s != NULL) {
 		explicit_bzero(s, strlen(s));

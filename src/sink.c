@@ -7,8 +7,7 @@
 
 #include "xalloc.h"
 
-static int
-write_all(struct fd_sink *s, const char *p, size_t n, struct err *e)
+static int write_all(struct fd_sink *s, const char *p, size_t n, struct err *e)
 {
 	while (n > 0) {
 		ssize_t w = write(s->fd, p, n);
@@ -25,8 +24,7 @@ write_all(struct fd_sink *s, const char *p, size_t n, struct err *e)
 	return 0;
 }
 
-static int
-fd_flush(struct sink *sk, struct err *e)
+static int fd_flush(struct sink *sk, struct err *e)
 {
 	struct fd_sink *s = (struct fd_sink *)sk;
 	size_t n = s->len;
@@ -35,8 +33,7 @@ fd_flush(struct sink *sk, struct err *e)
 	return write_all(s, s->buf, n, e);
 }
 
-static int
-fd_write(struct sink *sk, const void *p, size_t n, struct err *e)
+static int fd_write(struct sink *sk, const void *p, size_t n, struct err *e)
 {
 	struct fd_sink *s = (struct fd_sink *)sk;
 
@@ -58,8 +55,7 @@ fd_write(struct sink *sk, const void *p, size_t n, struct err *e)
 
 static const struct sink_ops fd_ops = { fd_write, fd_flush };
 
-void
-fd_sink_init(struct fd_sink *s, int fd, const char *name)
+void fd_sink_init(struct fd_sink *s, int fd, const char *name)
 {
 	s->sink.ops = &fd_ops;
 	s->fd = fd;
@@ -68,15 +64,13 @@ fd_sink_init(struct fd_sink *s, int fd, const char *name)
 	s->buf = xcalloc(SINK_BUF_SIZE, 1);
 }
 
-void
-fd_sink_finish(struct fd_sink *s)
+void fd_sink_finish(struct fd_sink *s)
 {
 	free(s->buf);
 	s->buf = NULL;
 }
 
-static int
-buf_write(struct sink *sk, const void *p, size_t n, struct err *e)
+static int buf_write(struct sink *sk, const void *p, size_t n, struct err *e)
 {
 	struct buf_sink *s = (struct buf_sink *)sk;
 
@@ -87,23 +81,20 @@ buf_write(struct sink *sk, const void *p, size_t n, struct err *e)
 	return 0;
 }
 
-static int
-noop_flush(struct sink *sk, struct err *e)
+static int noop_flush(struct sink *sk, struct err *e)
 {
 	return 0;
 }
 
 static const struct sink_ops buf_ops = { buf_write, noop_flush };
 
-void
-buf_sink_init(struct buf_sink *s, struct buf *out)
+void buf_sink_init(struct buf_sink *s, struct buf *out)
 {
 	s->sink.ops = &buf_ops;
 	s->out = out;
 }
 
-static int
-count_write(struct sink *sk, const void *vp, size_t n, struct err *e)
+static int count_write(struct sink *sk, const void *vp, size_t n, struct err *e)
 {
 	struct count_sink *s = (struct count_sink *)sk;
 	const char *p = vp, *end = p + n;
@@ -118,30 +109,26 @@ count_write(struct sink *sk, const void *vp, size_t n, struct err *e)
 
 static const struct sink_ops count_ops = { count_write, noop_flush };
 
-void
-count_sink_init(struct count_sink *s)
+void count_sink_init(struct count_sink *s)
 {
 	s->sink.ops = &count_ops;
 	s->bytes = 0;
 	s->lines = 0;
 }
 
-int
-sink_puts(struct sink *s, const char *str, struct err *e)
+int sink_puts(struct sink *s, const char *str, struct err *e)
 {
 	return sink_write(s, str, strlen(str), e);
 }
 
-int
-sink_flush(struct sink *s, struct err *e)
+int sink_flush(struct sink *s, struct err *e)
 {
 	return s->ops->flush(s, e);
 }
 
 #define DATA_LINE_MAX 998
 
-static int
-data_put(struct data_sink *s, const char *p, size_t n, struct err *e)
+static int data_put(struct data_sink *s, const char *p, size_t n, struct err *e)
 {
 	if (s->len + n > SINK_BUF_SIZE) {
 		if (sink_write(s->next, s->buf, s->len, e) == -1) {
@@ -154,8 +141,7 @@ data_put(struct data_sink *s, const char *p, size_t n, struct err *e)
 	return 0;
 }
 
-static int
-data_write(struct sink *sk, const void *vp, size_t n, struct err *e)
+static int data_write(struct sink *sk, const void *vp, size_t n, struct err *e)
 {
 	struct data_sink *s = (struct data_sink *)sk;
 	const char *p = vp, *end = p + n;
@@ -197,7 +183,8 @@ data_write(struct sink *sk, const void *vp, size_t n, struct err *e)
 			size_t room = SINK_BUF_SIZE - s->len;
 			size_t k = run < room ? run : room;
 			if (k == 0) {
-				if (sink_write(s->next, s->buf, s->len, e) == -1) {
+				if (sink_write(s->next, s->buf, s->len, e) ==
+				    -1) {
 					return -1;
 				}
 				s->len = 0;
@@ -215,8 +202,7 @@ data_write(struct sink *sk, const void *vp, size_t n, struct err *e)
 	return 0;
 }
 
-static int
-data_flush(struct sink *sk, struct err *e)
+static int data_flush(struct sink *sk, struct err *e)
 {
 	struct data_sink *s = (struct data_sink *)sk;
 
@@ -229,8 +215,7 @@ data_flush(struct sink *sk, struct err *e)
 
 static const struct sink_ops data_ops = { data_write, data_flush };
 
-void
-data_sink_init(struct data_sink *s, struct sink *next)
+void data_sink_init(struct data_sink *s, struct sink *next)
 {
 	memset(s, 0, sizeof(*s));
 	s->sink.ops = &data_ops;
@@ -239,8 +224,7 @@ data_sink_init(struct data_sink *s, struct sink *next)
 	s->at_line_start = true;
 }
 
-int
-data_sink_end(struct data_sink *s, struct err *e)
+int data_sink_end(struct data_sink *s, struct err *e)
 {
 	if (!s->at_line_start && data_put(s, "\r\n", 2, e) == -1) {
 		return -1;
@@ -251,8 +235,7 @@ data_sink_end(struct data_sink *s, struct err *e)
 	return data_flush(&s->sink, e);
 }
 
-void
-data_sink_finish(struct data_sink *s)
+void data_sink_finish(struct data_sink *s)
 {
 	free(s->buf);
 	s->buf = NULL;
@@ -260,8 +243,7 @@ data_sink_finish(struct data_sink *s)
 
 /* mboxrd: a '>' may go anywhere in the leading run of '>', so the run
  * passes straight through and only a partial "From " is held back. */
-static int
-mbox_write(struct sink *sk, const void *vp, size_t n, struct err *e)
+static int mbox_write(struct sink *sk, const void *vp, size_t n, struct err *e)
 {
 	static const char from[] = "From ";
 	struct mbox_sink *s = (struct mbox_sink *)sk;
@@ -306,8 +288,7 @@ mbox_write(struct sink *sk, const void *vp, size_t n, struct err *e)
 	return sink_write(s->next, out, o, e);
 }
 
-static int
-mbox_flush(struct sink *sk, struct err *e)
+static int mbox_flush(struct sink *sk, struct err *e)
 {
 	struct mbox_sink *s = (struct mbox_sink *)sk;
 
@@ -320,8 +301,7 @@ mbox_flush(struct sink *sk, struct err *e)
 
 static const struct sink_ops mbox_ops = { mbox_write, mbox_flush };
 
-void
-mbox_sink_init(struct mbox_sink *s, struct sink *next)
+void mbox_sink_init(struct mbox_sink *s, struct sink *next)
 {
 	memset(s, 0, sizeof(*s));
 	s->sink.ops = &mbox_ops;

@@ -84,8 +84,8 @@ int data_sink_end(struct data_sink *s, struct err *e);
 void data_sink_finish(struct data_sink *s);
 void mbox_sink_init(struct mbox_sink *s, struct sink *next);
 
-static inline int
-sink_write(struct sink *s, const void *p, size_t n, struct err *e)
+static inline int sink_write(struct sink *s, const void *p, size_t n,
+			     struct err *e)
 {
 	return s->ops->write(s, p, n, e);
 }

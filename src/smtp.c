@@ -8,16 +8,14 @@
 
 #define SMTP_LINE_MAX 1000 /* RFC 5321 4.5.3.1.4 command line */
 
-static void
-trace(const struct smtp *s, char dir, const char *text, size_t n)
+static void trace(const struct smtp *s, char dir, const char *text, size_t n)
 {
 	if (s->trace != NULL && s->trace->line != NULL) {
 		s->trace->line(s->trace->ctx, dir, text, n);
 	}
 }
 
-int
-smtp_read(struct smtp *s, struct err *e)
+int smtp_read(struct smtp *s, struct err *e)
 {
 	int r;
 
@@ -37,17 +35,16 @@ smtp_read(struct smtp *s, struct err *e)
 			/* Name the server in protocol errors too. */
 			char msg[ERR_MSG_MAX];
 			snprintf(msg, sizeof(msg), "%s", e->msg);
-			return err_set(e, ERR_PROTOCOL, "%s: %s",
-				       s->conn.host, msg);
+			return err_set(e, ERR_PROTOCOL, "%s: %s", s->conn.host,
+				       msg);
 		}
 	} while (r == 0);
 	return 0;
 }
 
-int
-smtp_open(struct smtp *s, const char *host, const char *port, int timeout_ms,
-	  bool implicit_tls, const struct tls_opts *tls,
-	  const struct smtp_trace *tr, struct err *e)
+int smtp_open(struct smtp *s, const char *host, const char *port,
+	      int timeout_ms, bool implicit_tls, const struct tls_opts *tls,
+	      const struct smtp_trace *tr, struct err *e)
 {
 	memset(s, 0, sizeof(*s));
 	reply_init(&s->reply);
@@ -70,8 +67,8 @@ smtp_open(struct smtp *s, const char *host, const char *port, int timeout_ms,
 	return 0;
 }
 
-static void
-vqueue(struct smtp *s, const char *shown, const char *fmt, va_list ap)
+static void vqueue(struct smtp *s, const char *shown, const char *fmt,
+		   va_list ap)
 {
 	size_t start = s->wq.len;
 
@@ -87,8 +84,7 @@ vqueue(struct smtp *s, const char *shown, const char *fmt, va_list ap)
 	buf_append(&s->wq, "\r\n", 2);
 }
 
-void
-smtp_queue(struct smtp *s, const char *shown, const char *fmt, ...)
+void smtp_queue(struct smtp *s, const char *shown, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -97,8 +93,7 @@ smtp_queue(struct smtp *s, const char *shown, const char *fmt, ...)
 	va_end(ap);
 }
 
-int
-smtp_flush(struct smtp *s, struct err *e)
+int smtp_flush(struct smtp *s, struct err *e)
 {
 	int r = 0;
 
@@ -113,8 +108,7 @@ smtp_flush(struct smtp *s, struct err *e)
 	return r;
 }
 
-int
-smtp_command(struct smtp *s, struct err *e, const char *fmt, ...)
+int smtp_command(struct smtp *s, struct err *e, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -127,9 +121,8 @@ smtp_command(struct smtp *s, struct err *e, const char *fmt, ...)
 	return s->reply.code;
 }
 
-int
-smtp_fail(struct smtp *s, struct err *e, const char *step,
-	  enum err_class cls5)
+int smtp_fail(struct smtp *s, struct err *e, const char *step,
+	      enum err_class cls5)
 {
 	char sum[300];
 
@@ -138,8 +131,7 @@ smtp_fail(struct smtp *s, struct err *e, const char *step,
 		       "%s: %s: %s", s->conn.host, step, sum);
 }
 
-int
-smtp_ehlo(struct smtp *s, const char *name, struct err *e)
+int smtp_ehlo(struct smtp *s, const char *name, struct err *e)
 {
 	int code = smtp_command(s, e, "EHLO %s", name);
 
@@ -165,8 +157,7 @@ smtp_ehlo(struct smtp *s, const char *name, struct err *e)
 	return 0;
 }
 
-int
-smtp_starttls(struct smtp *s, const struct tls_opts *tls, struct err *e)
+int smtp_starttls(struct smtp *s, const struct tls_opts *tls, struct err *e)
 {
 	int code = smtp_command(s, e, "STARTTLS");
 
@@ -184,9 +175,8 @@ smtp_starttls(struct smtp *s, const struct tls_opts *tls, struct err *e)
 	return 0;
 }
 
-int
-smtp_auth(struct smtp *s, unsigned mech, const char *user, const char *pass,
-	  void (*random)(void *, size_t), struct err *e)
+int smtp_auth(struct smtp *s, unsigned mech, const char *user, const char *pass,
+	      void (*random)(void *, size_t), struct err *e)
 {
 	struct sasl sasl;
 	struct buf msg;
@@ -214,8 +204,9 @@ smtp_auth(struct smtp *s, unsigned mech, const char *user, const char *pass,
 			break;
 		}
 		if (round == 8) {
-			err_set(e, ERR_PROTOCOL, "%s: AUTH %s: too many "
-						 "challenges",
+			err_set(e, ERR_PROTOCOL,
+				"%s: AUTH %s: too many "
+				"challenges",
 				s->conn.host, sasl_name(mech));
 			goto out;
 		}
@@ -245,8 +236,7 @@ out:
 	return ret;
 }
 
-void
-smtp_quit(struct smtp *s)
+void smtp_quit(struct smtp *s)
 {
 	struct err ignored;
 
@@ -256,8 +246,7 @@ smtp_quit(struct smtp *s)
 	smtp_close(s);
 }
 
-void
-smtp_close(struct smtp *s)
+void smtp_close(struct smtp *s)
 {
 	conn_close(&s->conn);
 	reply_finish(&s->reply);

@@ -53,13 +53,11 @@ int smtp_fail(struct smtp *s, struct err *e, const char *step,
 int smtp_ehlo(struct smtp *s, const char *name, struct err *e);
 /* STARTTLS (RFC 3207); capabilities are forgotten afterwards and must
  * be asked for again with smtp_ehlo. */
-int smtp_starttls(struct smtp *s, const struct tls_opts *tls,
-		  struct err *e);
+int smtp_starttls(struct smtp *s, const struct tls_opts *tls, struct err *e);
 /* AUTH with mechanism mech (an AUTH_* bit). 535 and friends are
  * ERR_TLS (authentication refused) with the server's words. */
-int smtp_auth(struct smtp *s, unsigned mech, const char *user,
-	      const char *pass, void (*random)(void *, size_t),
-	      struct err *e);
+int smtp_auth(struct smtp *s, unsigned mech, const char *user, const char *pass,
+	      void (*random)(void *, size_t), struct err *e);
 /* QUIT, ignoring what comes back, then closes. */
 void smtp_quit(struct smtp *s);
 void smtp_close(struct smtp *s);

@@ -10,8 +10,7 @@
 
 #include "xalloc.h"
 
-static ssize_t
-read_some(int fd, void *p, size_t n)
+static ssize_t read_some(int fd, void *p, size_t n)
 {
 	ssize_t r;
 
@@ -21,8 +20,7 @@ read_some(int fd, void *p, size_t n)
 	return r;
 }
 
-static int
-spool_fd(const char *dir)
+static int spool_fd(const char *dir)
 {
 	char path[4096];
 	int fd;
@@ -37,8 +35,7 @@ spool_fd(const char *dir)
 
 /* Copies a stream that cannot be re-read into memory, or into an
  * unlinked temporary file once it outgrows SOURCE_MEM_MAX. */
-static int
-spool(struct source *src, int in, struct err *e)
+static int spool(struct source *src, int in, struct err *e)
 {
 	char *block = xcalloc(SOURCE_BLOCK, 1);
 	int ret = -1;
@@ -59,23 +56,23 @@ spool(struct source *src, int in, struct err *e)
 
 			src->fd = spool_fd(dir != NULL && *dir ? dir : "/tmp");
 			if (src->fd < 0) {
-				err_sys(e, ERR_IO, errno,
-					"%s: temporary file", src->name);
+				err_sys(e, ERR_IO, errno, "%s: temporary file",
+					src->name);
 				goto out;
 			}
 			src->own_fd = true;
 			if (write(src->fd, src->mem.data, src->mem.len) !=
 			    (ssize_t)src->mem.len) {
-				err_sys(e, ERR_IO, errno,
-					"%s: temporary file", src->name);
+				err_sys(e, ERR_IO, errno, "%s: temporary file",
+					src->name);
 				goto out;
 			}
 			buf_finish(&src->mem);
 		}
 		if (src->fd >= 0) {
 			if (write(src->fd, block, (size_t)r) != r) {
-				err_sys(e, ERR_IO, errno,
-					"%s: temporary file", src->name);
+				err_sys(e, ERR_IO, errno, "%s: temporary file",
+					src->name);
 				goto out;
 			}
 		} else {
@@ -88,8 +85,7 @@ out:
 	return ret;
 }
 
-int
-source_open(struct source *src, const char *path, struct err *e)
+int source_open(struct source *src, const char *path, struct err *e)
 {
 	struct stat st;
 	int fd;
@@ -132,8 +128,8 @@ fail:
 	return -1;
 }
 
-void
-source_open_mem(struct source *src, const char *name, const void *p, size_t n)
+void source_open_mem(struct source *src, const char *name, const void *p,
+		     size_t n)
 {
 	memset(src, 0, sizeof(*src));
 	src->fd = -1;
@@ -143,8 +139,7 @@ source_open_mem(struct source *src, const char *name, const void *p, size_t n)
 	src->size = n;
 }
 
-ssize_t
-source_read(struct source *src, void *p, size_t n, struct err *e)
+ssize_t source_read(struct source *src, void *p, size_t n, struct err *e)
 {
 	if (src->fd >= 0) {
 		ssize_t r = read_some(src->fd, p, n);
@@ -165,8 +160,7 @@ source_read(struct source *src, void *p, size_t n, struct err *e)
 	return (ssize_t)n;
 }
 
-int
-source_rewind(struct source *src, struct err *e)
+int source_rewind(struct source *src, struct err *e)
 {
 	if (src->fd >= 0 && lseek(src->fd, 0, SEEK_SET) == -1) {
 		return err_sys(e, ERR_IO, errno, "%s", src->name);
@@ -175,8 +169,7 @@ source_rewind(struct source *src, struct err *e)
 	return 0;
 }
 
-void
-source_close(struct source *src)
+void source_close(struct source *src)
 {
 	if (src->own_fd && src->fd >= 0) {
 		close(src->fd);

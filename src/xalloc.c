@@ -5,14 +5,12 @@
 #include <string.h>
 #include <sysexits.h>
 
-static void
-oom(void)
+static void oom(void)
 {
 	errx(EX_OSERR, "out of memory");
 }
 
-void *
-xcalloc(size_t n, size_t sz)
+void *xcalloc(size_t n, size_t sz)
 {
 	void *p = calloc(n ? n : 1, sz ? sz : 1);
 
@@ -22,8 +20,7 @@ xcalloc(size_t n, size_t sz)
 	return p;
 }
 
-void *
-xreallocarray(void *p, size_t n, size_t sz)
+void *xreallocarray(void *p, size_t n, size_t sz)
 {
 	void *q = reallocarray(p, n ? n : 1, sz ? sz : 1);
 
@@ -33,8 +30,7 @@ xreallocarray(void *p, size_t n, size_t sz)
 	return q;
 }
 
-char *
-xstrndup(const char *s, size_t n)
+char *xstrndup(const char *s, size_t n)
 {
 	char *p = strndup(s, n);
 
@@ -44,8 +40,7 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
-char *
-xstrdup(const char *s)
+char *xstrdup(const char *s)
 {
 	return xstrndup(s, strlen(s));
 }

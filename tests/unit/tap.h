@@ -18,8 +18,7 @@ struct tap_state {
 	int failed;
 };
 
-static inline struct tap_state *
-tap_state(void)
+static inline struct tap_state *tap_state(void)
 {
 	static struct tap_state st;
 
@@ -36,8 +35,7 @@ static inline void diag(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
 /* Diagnostics on standard output, every line of them after "# ". */
-static inline void
-diag(const char *fmt, ...)
+static inline void diag(const char *fmt, ...)
 {
 	char text[TAP_DIAG_TEXT_MAX];
 	va_list ap;
@@ -59,15 +57,13 @@ diag(const char *fmt, ...)
 }
 
 /* The plan is printed at the end, once the number of tests is known. */
-static inline void
-plan_lazy(void)
+static inline void plan_lazy(void)
 {
 	tap_state()->count = 0;
 	tap_state()->failed = 0;
 }
 
-static inline int
-done_testing(void)
+static inline int done_testing(void)
 {
 	struct tap_state *st = tap_state();
 
@@ -83,8 +79,8 @@ static inline bool tap_vok(const char *file, int line, bool cond,
 			   const char *fmt, va_list ap)
 	__attribute__((format(printf, 4, 0)));
 
-static inline bool
-tap_vok(const char *file, int line, bool cond, const char *fmt, va_list ap)
+static inline bool tap_vok(const char *file, int line, bool cond,
+			   const char *fmt, va_list ap)
 {
 	struct tap_state *st = tap_state();
 
@@ -115,8 +111,8 @@ static inline bool tap_ok(const char *file, int line, bool cond,
 			  const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-static inline bool
-tap_ok(const char *file, int line, bool cond, const char *fmt, ...)
+static inline bool tap_ok(const char *file, int line, bool cond,
+			  const char *fmt, ...)
 {
 	va_list ap;
 	bool r;
@@ -128,8 +124,8 @@ tap_ok(const char *file, int line, bool cond, const char *fmt, ...)
 }
 
 /* Prints n bytes at p as a C string literal, at most TAP_DIAG_MAX. */
-static inline void
-tap_quote(const char *label, const void *vp, size_t n, size_t off)
+static inline void tap_quote(const char *label, const void *vp, size_t n,
+			     size_t off)
 {
 	const unsigned char *p = vp;
 	size_t start = off > TAP_DIAG_MAX / 2 ? off - TAP_DIAG_MAX / 2 : 0;
@@ -156,9 +152,9 @@ tap_quote(const char *label, const void *vp, size_t n, size_t off)
 	printf("\"%s (%zu bytes)\n", end < n ? "..." : "", n);
 }
 
-static inline bool
-tap_is_mem(const char *file, int line, const void *got, size_t gotlen,
-	   const void *want, size_t wantlen, const char *name)
+static inline bool tap_is_mem(const char *file, int line, const void *got,
+			      size_t gotlen, const void *want, size_t wantlen,
+			      const char *name)
 {
 	const unsigned char *g = got, *w = want;
 	size_t off = 0;
@@ -188,17 +184,15 @@ tap_is_mem(const char *file, int line, const void *got, size_t gotlen,
 	return same;
 }
 
-static inline bool
-tap_is_str(const char *file, int line, const char *got, const char *want,
-	   const char *name)
+static inline bool tap_is_str(const char *file, int line, const char *got,
+			      const char *want, const char *name)
 {
 	return tap_is_mem(file, line, got, got != NULL ? strlen(got) : 0, want,
 			  want != NULL ? strlen(want) : 0, name);
 }
 
-static inline bool
-tap_is_int(const char *file, int line, long long got, long long want,
-	   const char *name)
+static inline bool tap_is_int(const char *file, int line, long long got,
+			      long long want, const char *name)
 {
 	bool same = got == want;
 
@@ -226,8 +220,7 @@ struct tap_rng {
 	unsigned long long s;
 };
 
-static inline unsigned long long
-tap_rand(struct tap_rng *r)
+static inline unsigned long long tap_rand(struct tap_rng *r)
 {
 	unsigned long long x = r->s;
 
@@ -239,8 +232,7 @@ tap_rand(struct tap_rng *r)
 }
 
 /* A number in [lo, hi]. */
-static inline size_t
-tap_rand_range(struct tap_rng *r, size_t lo, size_t hi)
+static inline size_t tap_rand_range(struct tap_rng *r, size_t lo, size_t hi)
 {
 	return lo + (size_t)(tap_rand(r) % (hi - lo + 1));
 }

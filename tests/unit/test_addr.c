@@ -12,8 +12,7 @@ struct want {
 };
 
 /* Parses s and compares the list with the n mailboxes in want. */
-static void
-check_list(const char *s, const struct want *want, size_t n)
+static void check_list(const char *s, const struct want *want, size_t n)
 {
 	struct addrlist l = { 0 };
 	struct err e = { 0 };
@@ -39,8 +38,7 @@ check_list(const char *s, const struct want *want, size_t n)
 	addrlist_finish(&l);
 }
 
-static void
-test_valid(void)
+static void test_valid(void)
 {
 	check_list("a@b.c", (const struct want[]){ { NULL, "a@b.c" } }, 1);
 	check_list("Name <a@b.c>", (const struct want[]){ { "Name", "a@b.c" } },
@@ -113,8 +111,7 @@ test_valid(void)
 
 /* s must fail; the message must name what (the bad element), or s
  * itself when what is NULL. */
-static void
-check_invalid_in(const char *s, const char *what, const char *label)
+static void check_invalid_in(const char *s, const char *what, const char *label)
 {
 	struct addrlist l = { 0 };
 	struct err e = { 0 };
@@ -136,14 +133,12 @@ check_invalid_in(const char *s, const char *what, const char *label)
 	addrlist_finish(&l);
 }
 
-static void
-check_invalid(const char *s, const char *label)
+static void check_invalid(const char *s, const char *label)
 {
 	check_invalid_in(s, NULL, label);
 }
 
-static void
-test_invalid(void)
+static void test_invalid(void)
 {
 	char local65[128];
 
@@ -207,8 +202,7 @@ test_invalid(void)
 	check_invalid("Name\r <a@b.c>", "CR inside the name");
 }
 
-static void
-test_mailbox(void)
+static void test_mailbox(void)
 {
 	struct mailbox mb = { 0 };
 	struct err e = { 0 };
@@ -237,8 +231,7 @@ test_mailbox(void)
 	is_int(e.cls, ERR_USAGE, "with ERR_USAGE");
 }
 
-static void
-test_helpers(void)
+static void test_helpers(void)
 {
 	struct mailbox a = { NULL, "user@Example.ORG" };
 	struct mailbox b = { "Name", "user@example.org" };
@@ -271,8 +264,7 @@ test_helpers(void)
 	ok(!addr_is_utf8("a@b.c"), "addr_is_utf8: ASCII");
 }
 
-int
-main(void)
+int main(void)
 {
 	plan_lazy();
 	test_valid();

@@ -34,8 +34,7 @@ static const struct {
 
 #define NVECTORS (sizeof(vectors) / sizeof(vectors[0]))
 
-static void
-test_vectors(void)
+static void test_vectors(void)
 {
 	for (size_t i = 0; i < NVECTORS; i++) {
 		char enc[16], name[64];
@@ -59,8 +58,7 @@ test_vectors(void)
 	}
 }
 
-static void
-test_all_bytes(void)
+static void test_all_bytes(void)
 {
 	unsigned char in[256], dec[256];
 	char enc[4 * 86 + 1];
@@ -82,8 +80,7 @@ test_all_bytes(void)
 	       "all 256 byte values round-trip");
 }
 
-static void
-test_bad_input(void)
+static void test_bad_input(void)
 {
 	static const char *const bad[] = {
 		"Zg",         /* length not a multiple of 4 */
@@ -110,9 +107,8 @@ test_bad_input(void)
 
 /* Stream-encodes in with chunk sizes drawn from rng (0 when NULL: one
  * update); returns the length written into out. */
-static size_t
-stream_encode(const unsigned char *src, size_t n, struct tap_rng *rng,
-	      size_t maxchunk, char *out)
+static size_t stream_encode(const unsigned char *src, size_t n,
+			    struct tap_rng *rng, size_t maxchunk, char *out)
 {
 	struct b64enc st;
 	size_t o = 0, i = 0;
@@ -146,8 +142,7 @@ stream_encode(const unsigned char *src, size_t n, struct tap_rng *rng,
 
 /* The one-shot encoding with a LF after every 76 characters and at the
  * end: what RFC 2045 6.8 output must look like. */
-static size_t
-wrapped_encode(const unsigned char *in, size_t n, char *out)
+static size_t wrapped_encode(const unsigned char *in, size_t n, char *out)
 {
 	char *flat = malloc(4 * (n / 3 + 1) + 1);
 	size_t len = base64_encode(in, n, flat), o = 0;
@@ -162,8 +157,7 @@ wrapped_encode(const unsigned char *in, size_t n, char *out)
 	return o;
 }
 
-static void
-test_stream_lines(void)
+static void test_stream_lines(void)
 {
 	unsigned char in[3 * B64_LINE_IN + 10];
 	char out[B64_ENCODE_BOUND(sizeof(in)) + B64_LINE_OUT];
@@ -217,8 +211,7 @@ test_stream_lines(void)
 	free(padded);
 }
 
-static void
-test_stream_chunks(void)
+static void test_stream_chunks(void)
 {
 	struct tap_rng rng = { 0x9e3779b97f4a7c15ULL };
 	enum { N = 5000 };
@@ -252,8 +245,7 @@ test_stream_chunks(void)
 	free(got);
 }
 
-static void
-test_round_trip(void)
+static void test_round_trip(void)
 {
 	struct tap_rng rng = { 0x2545f4914f6cdd1dULL };
 	unsigned char in[RT_MAX_LEN], dec[RT_MAX_LEN + 3];
@@ -287,8 +279,7 @@ test_round_trip(void)
 	   RT_MAX_LEN);
 }
 
-int
-main(void)
+int main(void)
 {
 	plan_lazy();
 	test_vectors();

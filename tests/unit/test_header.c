@@ -15,8 +15,7 @@
 
 /* ---- an independent RFC 2047 decoder ---- */
 
-static int
-b64val(char c)
+static int b64val(char c)
 {
 	if (c >= 'A' && c <= 'Z') {
 		return c - 'A';
@@ -34,8 +33,7 @@ b64val(char c)
 }
 
 /* Strict padded base64; -1 on bad input. */
-static int
-b64_decode(const char *s, size_t n, struct buf *out)
+static int b64_decode(const char *s, size_t n, struct buf *out)
 {
 	if (n % 4 != 0) {
 		return -1;
@@ -66,8 +64,7 @@ b64_decode(const char *s, size_t n, struct buf *out)
 	return 0;
 }
 
-static int
-hexval(char c)
+static int hexval(char c)
 {
 	if (c >= '0' && c <= '9') {
 		return c - '0';
@@ -79,8 +76,7 @@ hexval(char c)
 }
 
 /* RFC 2047 5(3): what a Q-encoded word in a phrase may hold. */
-static bool
-q_phrase_char(char c)
+static bool q_phrase_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	       (c >= '0' && c <= '9') || c == '!' || c == '*' || c == '+' ||
@@ -88,8 +84,7 @@ q_phrase_char(char c)
 }
 
 /* RFC 3629 section 4, written out again here. */
-static bool
-utf8_ok(const unsigned char *p, size_t n)
+static bool utf8_ok(const unsigned char *p, size_t n)
 {
 	size_t i = 0;
 
@@ -138,9 +133,8 @@ struct ew_stats {
 
 /* Decodes the word w (no white space in it) into out when it is an
  * encoded-word "=?UTF-8?Q|B?text?="; returns true then. */
-static bool
-ew_decode(const char *w, size_t n, bool phrase, struct buf *out,
-	  struct ew_stats *st)
+static bool ew_decode(const char *w, size_t n, bool phrase, struct buf *out,
+		      struct ew_stats *st)
 {
 	static const char pre[] = "=?UTF-8?";
 	struct buf dec;
@@ -205,8 +199,7 @@ ew_decode(const char *w, size_t n, bool phrase, struct buf *out,
 /* Decodes an unfolded field body: encoded-words become their text and
  * white space between two adjacent encoded-words goes (RFC 2047 6.2);
  * all else stays as it is. */
-static char *
-rfc2047_decode(const char *s, bool phrase, struct ew_stats *st)
+static char *rfc2047_decode(const char *s, bool phrase, struct ew_stats *st)
 {
 	struct buf out;
 	size_t i = 0, n = strlen(s);
@@ -251,8 +244,7 @@ rfc2047_decode(const char *s, bool phrase, struct ew_stats *st)
 /* Every line ends with LF, is at most 78 characters, a continuation
  * starts with white space and holds more than white space (RFC 5322
  * 2.2.3, 3.2.2); every byte is printable ASCII when ascii_only. */
-static bool
-lines_ok(const char *f, bool ascii_only)
+static bool lines_ok(const char *f, bool ascii_only)
 {
 	size_t n = strlen(f), start = 0;
 	bool good = n > 0 && f[n - 1] == '\n';
@@ -290,8 +282,7 @@ lines_ok(const char *f, bool ascii_only)
 }
 
 /* Unfolding (RFC 5322 2.2.3): remove every LF. */
-static char *
-unfold(const char *f)
+static char *unfold(const char *f)
 {
 	size_t n = strlen(f), o = 0;
 	char *u = malloc(n + 1);
@@ -305,8 +296,7 @@ unfold(const char *f)
 	return u;
 }
 
-static bool
-has_8bit(const char *s)
+static bool has_8bit(const char *s)
 {
 	for (; *s != '\0'; s++) {
 		if ((unsigned char)*s >= 0x80) {
@@ -316,8 +306,8 @@ has_8bit(const char *s)
 	return false;
 }
 
-static char *
-text_field(const char *name, const char *text, int *rc, struct err *e)
+static char *text_field(const char *name, const char *text, int *rc,
+			struct err *e)
 {
 	struct buf b;
 	struct hdr h;
@@ -329,8 +319,7 @@ text_field(const char *name, const char *text, int *rc, struct err *e)
 	return buf_take(&b);
 }
 
-static char *
-phrase_field(const char *text)
+static char *phrase_field(const char *text)
 {
 	struct buf b;
 	struct hdr h;
@@ -344,8 +333,7 @@ phrase_field(const char *text)
 }
 
 /* Subject through hdr_text, checked line by line and decoded back. */
-static void
-check_text(const char *label, const char *text)
+static void check_text(const char *label, const char *text)
 {
 	struct err e = { 0 };
 	struct ew_stats st;
@@ -385,8 +373,7 @@ check_text(const char *label, const char *text)
 	free(f);
 }
 
-static void
-test_text_ascii(void)
+static void test_text_ascii(void)
 {
 	struct err e = { 0 };
 	char text[400], *f, *u;
@@ -435,8 +422,7 @@ test_text_ascii(void)
 	check_text("ASCII underscore and question mark", "what_? a=b ?= ok");
 }
 
-static void
-test_text_encoded(void)
+static void test_text_encoded(void)
 {
 	char big[TEXT_MAX];
 
@@ -493,8 +479,7 @@ test_text_encoded(void)
 }
 
 /* hdr_phrase through "From:", decoded as a phrase. */
-static void
-check_phrase(const char *label, const char *name, const char *want)
+static void check_phrase(const char *label, const char *name, const char *want)
 {
 	struct ew_stats st;
 	char *f = phrase_field(name);
@@ -521,8 +506,7 @@ check_phrase(const char *label, const char *name, const char *want)
 	free(f);
 }
 
-static void
-test_phrase(void)
+static void test_phrase(void)
 {
 	check_phrase("atoms stay", "John Smith", "From: John Smith\n");
 	check_phrase("one atom", "root", "From: root\n");
@@ -549,8 +533,7 @@ test_phrase(void)
 	free(f);
 }
 
-static void
-test_mailboxes(void)
+static void test_mailboxes(void)
 {
 	struct addrlist l = { 0 };
 	struct buf b;
@@ -615,8 +598,7 @@ test_mailboxes(void)
 	buf_finish(&b);
 }
 
-static void
-test_hdr_end(void)
+static void test_hdr_end(void)
 {
 	char tok[1001];
 	struct buf b;
@@ -663,8 +645,7 @@ test_hdr_end(void)
 	buf_finish(&b);
 }
 
-static void
-test_names_and_utf8(void)
+static void test_names_and_utf8(void)
 {
 	char name[80];
 
@@ -705,8 +686,7 @@ test_names_and_utf8(void)
 	ok(!utf8_valid("\xff", 1), "FF byte");
 }
 
-static void
-test_dates(void)
+static void test_dates(void)
 {
 	char out[HDR_DATE_MAX];
 	time_t t = 12345;
@@ -801,8 +781,7 @@ test_dates(void)
 	}
 }
 
-static void
-check_msgid(const char *in, const char *want)
+static void check_msgid(const char *in, const char *want)
 {
 	char *out = NULL;
 	int r = header_msgid_normalize(in, &out);
@@ -815,8 +794,7 @@ check_msgid(const char *in, const char *want)
 	free(out);
 }
 
-static void
-test_msgid(void)
+static void test_msgid(void)
 {
 	static const unsigned char rnd[16] = { 0x00, 0x01, 0x02, 0x03,
 					       0x04, 0x05, 0x06, 0x07,
@@ -856,8 +834,7 @@ test_msgid(void)
 	free(id);
 }
 
-int
-main(void)
+int main(void)
 {
 	plan_lazy();
 	setenv("TZ", "UTC", 1);

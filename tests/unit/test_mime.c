@@ -23,14 +23,12 @@ static int rnd_calls;
 
 /* Call k fills byte i with 37k + 11i + 5: a fixed sequence, different
  * for every call. */
-static unsigned char
-rnd_byte(int call, size_t i)
+static unsigned char rnd_byte(int call, size_t i)
 {
 	return (unsigned char)((unsigned)call * 37u + (unsigned)i * 11u + 5u);
 }
 
-static void
-fixed_random(void *p, size_t n)
+static void fixed_random(void *p, size_t n)
 {
 	unsigned char *b = p;
 
@@ -42,8 +40,7 @@ fixed_random(void *p, size_t n)
 
 /* The stem mime.c makes from random call k: "=_" and 24 characters of
  * [A-Za-z0-9] picked by each byte modulo 62. */
-static void
-stem_of_call(int call, char out[STEM_RANDOM + 3])
+static void stem_of_call(int call, char out[STEM_RANDOM + 3])
 {
 	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				  "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -56,8 +53,7 @@ stem_of_call(int call, char out[STEM_RANDOM + 3])
 	out[STEM_RANDOM + 2] = '\0';
 }
 
-static char *
-write_file(const char *name, const void *p, size_t n)
+static char *write_file(const char *name, const void *p, size_t n)
 {
 	size_t sz = strlen(tmpdir) + strlen(name) + 2;
 	char *path = xcalloc(sz, 1);
@@ -76,8 +72,8 @@ write_file(const char *name, const void *p, size_t n)
 
 /* A message from Alice to Bob whose body is the n bytes at body (or
  * no body at all when body is NULL). */
-static void
-make_message(struct message *m, const char *subject, const void *body, size_t n)
+static void make_message(struct message *m, const char *subject,
+			 const void *body, size_t n)
 {
 	struct err e = { 0 };
 
@@ -97,8 +93,7 @@ make_message(struct message *m, const char *subject, const void *body, size_t n)
 }
 
 /* Prepares and writes m into out; -1 with e filled on error. */
-static int
-compose(const struct message *m, struct buf *out, struct err *e)
+static int compose(const struct message *m, struct buf *out, struct err *e)
 {
 	static const struct compose_env env = { NOW, fixed_random };
 	struct composition *c;
@@ -118,8 +113,7 @@ compose(const struct message *m, struct buf *out, struct err *e)
 }
 
 /* Every line ends with LF, none is over 998 octets, no CR anywhere. */
-static bool
-wire_ok(const char *s, size_t n)
+static bool wire_ok(const char *s, size_t n)
 {
 	size_t start = 0;
 
@@ -144,8 +138,7 @@ wire_ok(const char *s, size_t n)
 }
 
 /* The body after the first empty line. */
-static const char *
-body_of(const char *msg)
+static const char *body_of(const char *msg)
 {
 	const char *p = strstr(msg, "\n\n");
 
@@ -153,8 +146,7 @@ body_of(const char *msg)
 }
 
 /* The value of the boundary parameter of the first Content-Type. */
-static bool
-boundary_of(const char *msg, char *out, size_t outsz)
+static bool boundary_of(const char *msg, char *out, size_t outsz)
 {
 	const char *p = strstr(msg, "boundary=\"");
 	const char *q;
@@ -172,8 +164,7 @@ boundary_of(const char *msg, char *out, size_t outsz)
 	return true;
 }
 
-static int
-count_lines_equal(const char *msg, const char *line)
+static int count_lines_equal(const char *msg, const char *line)
 {
 	size_t n = strlen(line);
 	int count = 0;
@@ -193,8 +184,7 @@ count_lines_equal(const char *msg, const char *line)
 	return count;
 }
 
-static int
-b64val(char c)
+static int b64val(char c)
 {
 	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 				"abcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -205,8 +195,7 @@ b64val(char c)
 
 /* Decodes base64 lines (LF-separated) until the first empty line or a
  * line starting with "--"; -1 when malformed. */
-static ssize_t
-b64_lines_decode(const char *s, unsigned char *out, size_t outsz)
+static ssize_t b64_lines_decode(const char *s, unsigned char *out, size_t outsz)
 {
 	size_t o = 0;
 	int q[4], nq = 0, pad = 0;
@@ -264,8 +253,7 @@ static const char simple_want[] =
 	"-- \n"
 	"Alice\n";
 
-static void
-test_simple(void)
+static void test_simple(void)
 {
 	struct message m;
 	struct buf out, again;
@@ -337,8 +325,7 @@ test_simple(void)
 	buf_finish(&again);
 }
 
-static void
-test_encodings(void)
+static void test_encodings(void)
 {
 	static const char utf8[] = "Gr\xc3\xbc\xc3\x9f"
 				   "e aus K\xc3\xb6ln = "
@@ -432,8 +419,7 @@ test_encodings(void)
 	buf_finish(&out);
 }
 
-static void
-test_boundary(void)
+static void test_boundary(void)
 {
 	char stem0[STEM_RANDOM + 3], stem1[STEM_RANDOM + 3], want[64];
 	char got[64], body[256], line[128];
@@ -500,8 +486,7 @@ test_boundary(void)
 	buf_finish(&out);
 }
 
-static char *
-disposition(const char *filename)
+static char *disposition(const char *filename)
 {
 	struct buf b;
 	struct hdr h;
@@ -517,8 +502,7 @@ disposition(const char *filename)
 	return buf_take(&b);
 }
 
-static int
-hexval(char c)
+static int hexval(char c)
 {
 	if (c >= '0' && c <= '9') {
 		return c - '0';
@@ -527,8 +511,7 @@ hexval(char c)
 }
 
 /* RFC 2231 7 attribute-char. */
-static bool
-attr_char(char c)
+static bool attr_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	       (c >= '0' && c <= '9') ||
@@ -536,8 +519,7 @@ attr_char(char c)
 }
 
 /* Percent-decodes n characters of s into out; -1 on a bad character. */
-static int
-pct_decode(const char *s, size_t n, struct buf *out)
+static int pct_decode(const char *s, size_t n, struct buf *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '%') {
@@ -557,8 +539,7 @@ pct_decode(const char *s, size_t n, struct buf *out)
 	return 0;
 }
 
-static void
-test_param(void)
+static void test_param(void)
 {
 	char *f, name[512], *u;
 	struct buf all, seg;
@@ -655,8 +636,7 @@ test_param(void)
  * header.h promises folding to 78 where it can; RFC 2047 2 limits a line
  * with encoded-words to 76. A long UTF-8 attachment name exercises the
  * Content-Type name= and Content-Disposition filename*= writers. */
-static void
-test_long_name(void)
+static void test_long_name(void)
 {
 	struct message m;
 	struct buf out;
@@ -696,8 +676,7 @@ test_long_name(void)
 	buf_finish(&out);
 }
 
-static void
-test_errors(void)
+static void test_errors(void)
 {
 	struct message m;
 	struct buf out;
@@ -751,8 +730,7 @@ test_errors(void)
 	buf_finish(&out);
 }
 
-int
-main(void)
+int main(void)
 {
 	const char *t = getenv("TMPDIR");
 

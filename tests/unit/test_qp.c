@@ -10,8 +10,7 @@
 #define RANDOM_ROUNDS 300
 #define RANDOM_MAX 4000
 
-static size_t
-encode(const void *in, size_t n, char *out)
+static size_t encode(const void *in, size_t n, char *out)
 {
 	struct qpenc st;
 	size_t o;
@@ -23,9 +22,9 @@ encode(const void *in, size_t n, char *out)
 
 /* Encodes in chunks of random size (0..maxchunk), checking the bound
  * QP_ENCODE_BOUND of each update. */
-static size_t
-encode_chunks(const unsigned char *in, size_t n, struct tap_rng *rng,
-	      size_t maxchunk, char *out, bool *bound_ok)
+static size_t encode_chunks(const unsigned char *in, size_t n,
+			    struct tap_rng *rng, size_t maxchunk, char *out,
+			    bool *bound_ok)
 {
 	struct qpenc st;
 	size_t o = 0, i = 0, f;
@@ -51,8 +50,7 @@ encode_chunks(const unsigned char *in, size_t n, struct tap_rng *rng,
 	return o + f;
 }
 
-static int
-hexval(char c)
+static int hexval(char c)
 {
 	/* RFC 2045 6.7 (1): "Uppercase letters must be used". */
 	if (c >= '0' && c <= '9') {
@@ -69,8 +67,8 @@ hexval(char c)
  * stand for itself (rule 2), and no line may end in white space (rule
  * 3) or exceed 76 characters (rule 5). Returns the decoded length, or
  * -1 with *why set. */
-static ssize_t
-qp_decode(const char *in, size_t n, unsigned char *out, const char **why)
+static ssize_t qp_decode(const char *in, size_t n, unsigned char *out,
+			 const char **why)
 {
 	size_t o = 0, col = 0;
 
@@ -128,8 +126,7 @@ qp_decode(const char *in, size_t n, unsigned char *out, const char **why)
 }
 
 /* Longest line of s, not counting its LF. */
-static size_t
-max_line(const char *s, size_t n)
+static size_t max_line(const char *s, size_t n)
 {
 	size_t best = 0, cur = 0;
 
@@ -145,8 +142,8 @@ max_line(const char *s, size_t n)
 	return best;
 }
 
-static void
-check_exact(const char *in, size_t n, const char *want, const char *name)
+static void check_exact(const char *in, size_t n, const char *want,
+			const char *name)
 {
 	char out[QP_ENCODE_BOUND(256) + 4];
 	size_t len;
@@ -159,8 +156,7 @@ check_exact(const char *in, size_t n, const char *want, const char *name)
 	is_mem(out, len, want, strlen(want), name);
 }
 
-static void
-test_rules(void)
+static void test_rules(void)
 {
 	/* Rule 2: printable ASCII but '=' stands for itself. */
 	check_exact("Hello, world!", 13, "Hello, world!", "plain ASCII as is");
@@ -192,8 +188,7 @@ test_rules(void)
 }
 
 /* The held-back space must come out right across update calls. */
-static void
-test_split_space(void)
+static void test_split_space(void)
 {
 	struct qpenc st;
 	char out[64];
@@ -213,8 +208,7 @@ test_split_space(void)
 	is_int(qpenc_final(&st, out), 0, "a second final writes nothing");
 }
 
-static void
-test_long_lines(void)
+static void test_long_lines(void)
 {
 	char in[400], out[QP_ENCODE_BOUND(400)];
 	unsigned char dec[400];
@@ -275,8 +269,7 @@ test_long_lines(void)
 	       "a 76-character line decodes back");
 }
 
-static void
-test_literal(void)
+static void test_literal(void)
 {
 	int bad = 0;
 
@@ -293,8 +286,7 @@ test_literal(void)
 
 /* Random text: mostly letters, many spaces, tabs and LFs, some '=' and
  * 8-bit bytes, any other byte now and then. */
-static unsigned char
-random_byte(struct tap_rng *rng)
+static unsigned char random_byte(struct tap_rng *rng)
 {
 	unsigned r = (unsigned)tap_rand_range(rng, 0, 99);
 
@@ -319,8 +311,7 @@ random_byte(struct tap_rng *rng)
 	return (unsigned char)tap_rand_range(rng, 0, 0xff);
 }
 
-static void
-test_random(void)
+static void test_random(void)
 {
 	struct tap_rng rng = { 0x853c49e6748fea9bULL };
 	unsigned char *in = malloc(RANDOM_MAX), *dec = malloc(RANDOM_MAX);
@@ -377,8 +368,7 @@ test_random(void)
 	free(chunked);
 }
 
-int
-main(void)
+int main(void)
 {
 	plan_lazy();
 	test_rules();

@@ -7,8 +7,8 @@
 #include "scan.h"
 #include "tap.h"
 
-static void
-scan_all(struct scan *s, const char *prefix, const void *p, size_t n)
+static void scan_all(struct scan *s, const char *prefix, const void *p,
+		     size_t n)
 {
 	scan_init(s, prefix);
 	scan_update(s, p, n);
@@ -16,8 +16,8 @@ scan_all(struct scan *s, const char *prefix, const void *p, size_t n)
 }
 
 /* Scans p one byte per update call. */
-static void
-scan_bytewise(struct scan *s, const char *prefix, const void *p, size_t n)
+static void scan_bytewise(struct scan *s, const char *prefix, const void *p,
+			  size_t n)
 {
 	const unsigned char *b = p;
 
@@ -28,8 +28,7 @@ scan_bytewise(struct scan *s, const char *prefix, const void *p, size_t n)
 	scan_final(s);
 }
 
-static void
-test_7bit(void)
+static void test_7bit(void)
 {
 	struct scan s;
 	char *line = malloc(1001);
@@ -82,8 +81,7 @@ test_7bit(void)
 	free(line);
 }
 
-static void
-test_line_breaks(void)
+static void test_line_breaks(void)
 {
 	static const char mixed[] = "a\r\nbb\rccc\n";
 	struct scan s;
@@ -120,8 +118,7 @@ struct utf8_case {
 	uint64_t bad_lo, bad_hi; /* where utf8_bad_at may point */
 };
 
-static void
-test_utf8(void)
+static void test_utf8(void)
 {
 	static const struct utf8_case cases[] = {
 		{ "2-byte \xc3\xa9", "caf\xc3\xa9", 5, true, 0, 0 },
@@ -212,8 +209,7 @@ test_utf8(void)
 	is_int(s.utf8_bad_at, 1, "utf8_bad_at is the first invalid byte");
 }
 
-static void
-test_prefix(void)
+static void test_prefix(void)
 {
 	static const char pfx[] = "--=_abc";
 	struct scan s;
@@ -274,8 +270,7 @@ test_prefix(void)
 	ok(none, "a mid-line prefix split at any offset is no hit");
 }
 
-static void
-test_prefers_qp(void)
+static void test_prefers_qp(void)
 {
 	struct tap_rng rng = { 0xda942042e4dd58b5ULL };
 	enum { N = 10000 };
@@ -312,8 +307,7 @@ test_prefers_qp(void)
 	free(buf);
 }
 
-int
-main(void)
+int main(void)
 {
 	plan_lazy();
 	test_7bit();
