@@ -79,8 +79,16 @@ void caps_parse(struct caps *c, const struct reply *ehlo)
 		} else if (keyword_is(line, kw, "CHUNKING")) {
 			c->chunking = true;
 		} else if (keyword_is(line, kw, "SIZE")) {
+			/* RFC 1870 4: 1 to 20 digits, on this line only. */
 			c->size = true;
-			c->size_max = strtoull(params, NULL, 10);
+			c->size_max = 0;
+			for (const char *d = params;
+			     d < end && *d >= '0' && *d <= '9' &&
+			     d - params < 20;
+			     d++) {
+				c->size_max =
+					c->size_max * 10 + (uint64_t)(*d - '0');
+			}
 		} else if (keyword_is(line, kw, "AUTH")) {
 			/* "AUTH=" is the pre-RFC 2554 form some servers
 			 * still send beside the standard one. */

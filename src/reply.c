@@ -33,7 +33,9 @@ static size_t parse_enhanced(const char *s, size_t n, char out[16])
 {
 	size_t i = 0, part = 0, digits = 0;
 
-	if (n == 0 || (s[0] != '2' && s[0] != '4' && s[0] != '5')) {
+	/* The class is one digit: 2, 4 or 5. */
+	if (n < 2 || (s[0] != '2' && s[0] != '4' && s[0] != '5') ||
+	    s[1] != '.') {
 		return 0;
 	}
 	for (; i < n && i < 15; i++) {
@@ -77,7 +79,7 @@ int reply_feed(struct reply *r, const char *line, size_t n, struct err *e)
 	 * every line but the last. */
 	if (n < 3 || !is_digit(line[0]) || !is_digit(line[1]) ||
 	    !is_digit(line[2]) || line[0] < '2' || line[0] > '5' ||
-	    (n > 3 && line[3] != ' ' && line[3] != '-')) {
+	    line[1] > '5' || (n > 3 && line[3] != ' ' && line[3] != '-')) {
 		return err_set(e, ERR_PROTOCOL, "malformed reply '%.*s'",
 			       (int)(n > 80 ? 80 : n), line);
 	}

@@ -123,7 +123,9 @@ int sasl_start(struct sasl *s, unsigned mech, const char *user,
 		buf_finish(&tmp);
 		return err_set(e, ERR_USAGE, "unsupported AUTH mechanism");
 	}
-	explicit_bzero(tmp.data, tmp.len);
+	if (tmp.data != NULL) {
+		explicit_bzero(tmp.data, tmp.len);
+	}
 	buf_finish(&tmp);
 	return 0;
 }
