@@ -8,6 +8,7 @@
 #include <gnutls/gnutls.h>
 #include <netdb.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -481,8 +482,8 @@ static char *get_password(const struct delivery *d, const char *user,
 			  const char *host)
 {
 	struct err e;
-	char *pw = NULL;
-	const char *env = getenv("POSTA_PASSWORD");
+	char *pw = NULL, *env = getenv("POSTA_PASSWORD");
+	char prompt[512];
 
 	if (d->password_command != NULL) {
 		pw = secret_command(d->password_command, &e);
@@ -490,17 +491,19 @@ static char *get_password(const struct delivery *d, const char *user,
 		pw = secret_file(d->password_file, &e);
 	} else if (env != NULL && *env != '\0') {
 		pw = xstrdup(env);
-	} else if (isatty(STDIN_FILENO) || isatty(STDERR_FILENO)) {
-		char prompt[512];
+		/* Keep one copy only: the environment's is wiped. */
+		explicit_bzero(env, strlen(env));
+	} else {
 		snprintf(prompt, sizeof(prompt), "Password for %s@%s: ", user,
 			 host);
 		pw = secret_prompt(prompt, &e);
-	} else {
-		errx(EX_CONFIG,
-		     "no password for %s@%s: tried --password-command, "
-		     "--password-file, POSTA_PASSWORD and a terminal prompt "
-		     "(no terminal)",
-		     user, host);
+		if (pw == NULL) {
+			errx(EX_CONFIG,
+			     "no password for %s@%s: tried --password-command, "
+			     "--password-file, POSTA_PASSWORD and a terminal "
+			     "prompt (%s)",
+			     user, host, e.msg);
+		}
 	}
 	if (pw == NULL) {
 		die(&e);
@@ -547,8 +550,11 @@ static const char **envelope_rcpts(const struct message *m, size_t *n)
 
 static void setup_delivery(const struct delivery *d, struct server *sv,
 			   struct deliver_opts *o,
-			   const struct smtp_trace *trace)
+			   const struct smtp_trace *trace, char **fqdn)
 {
+	/* A server that hangs up is an error to report, not a signal to
+	 * die of (a dry run keeps the default, so `| head` ends quietly). */
+	signal(SIGPIPE, SIG_IGN);
 	if (d->server == NULL) {
 		errx(EX_CONFIG, "no server: give --server=smtp://host (or -n "
 				"to print the message)");
@@ -579,7 +585,16 @@ static void setup_delivery(const struct delivery *d, struct server *sv,
 	if ((d->tls_cert == NULL) != (d->tls_key == NULL)) {
 		errx(EX_USAGE, "--tls-cert and --tls-key go together");
 	}
+	/* RFC 5321 4.1.4: our fully qualified name; without one, deliver
+	 * uses the address literal of our end, never "localhost". */
 	o->helo = d->helo;
+	if (o->helo == NULL) {
+		*fqdn = host_name();
+		if (strchr(*fqdn, '.') != NULL &&
+		    strncasecmp(*fqdn, "localhost", 9) != 0) {
+			o->helo = *fqdn;
+		}
+	}
 	o->timeout_ms = d->timeout * 1000;
 	o->user = d->user != NULL ? d->user : sv->user;
 	o->auth = d->auth != NULL ? auth_or_die(d->auth) : 0;
@@ -615,7 +630,7 @@ static int send_message(struct message *m, struct composition *c,
 	struct deliver_result r;
 	struct smtp_trace trace = { trace_line, NULL };
 	struct err e = { 0 };
-	char *pw = NULL;
+	char *pw = NULL, *fqdn = NULL;
 	size_t n;
 	const char **rcpts = envelope_rcpts(m, &n);
 	const struct mailbox *from = d->envelope_from.addr != NULL
@@ -624,7 +639,7 @@ static int send_message(struct message *m, struct composition *c,
 							      : &m->from.v[0];
 	int status;
 
-	setup_delivery(d, &sv, &o, &trace);
+	setup_delivery(d, &sv, &o, &trace, &fqdn);
 	o.from = from->addr;
 	o.rcpts = rcpts;
 	o.nrcpts = n;
@@ -670,6 +685,7 @@ static int send_message(struct message *m, struct composition *c,
 	}
 	free(r.rcpt);
 	free(rcpts);
+	free(fqdn);
 	server_finish(&sv);
 	return status;
 }
@@ -681,10 +697,10 @@ static int probe(const struct delivery *d, enum action act, const char *what)
 	struct smtp_trace trace = { trace_line, NULL };
 	struct buf out;
 	struct err e;
-	char *pw = NULL;
+	char *pw = NULL, *fqdn = NULL;
 	int r;
 
-	setup_delivery(d, &sv, &o, &trace);
+	setup_delivery(d, &sv, &o, &trace, &fqdn);
 	if (what != NULL && strpbrk(what, "\r\n") != NULL) {
 		errx(EX_USAGE, "a line break in '%s'", what);
 	}
@@ -699,6 +715,7 @@ static int probe(const struct delivery *d, enum action act, const char *what)
 	secret_free(pw);
 	fputs(out.data != NULL ? out.data : "", stdout);
 	buf_finish(&out);
+	free(fqdn);
 	server_finish(&sv);
 	if (r == -1) {
 		die(&e);

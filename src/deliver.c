@@ -274,6 +274,13 @@ int deliver_send(const struct deliver_opts *o, struct composition *c,
 	    data_sink_end(&data, e) == -1) {
 		goto out;
 	}
+	if (o->trace != NULL) {
+		char note[64];
+		int k = snprintf(note, sizeof(note), "[%llu bytes of message]",
+				 (unsigned long long)data.bytes);
+		o->trace->line(o->trace->ctx, '>', note, (size_t)k);
+		o->trace->line(o->trace->ctx, '>', ".", 1);
+	}
 	if (s.caps.pipelining) {
 		smtp_queue(&s, NULL, "QUIT"); /* RFC 2920 3.1: may follow */
 	}

@@ -60,6 +60,15 @@ char *secret_command(const char *cmd, struct err *e)
 	}
 	if (pid == 0) {
 		close(pfd[0]);
+		/* Standard input holds the message, not the command's
+		 * business; a terminal stays for tools that ask there. */
+		if (!isatty(STDIN_FILENO)) {
+			int null = open("/dev/null", O_RDONLY);
+			if (null >= 0 && null != STDIN_FILENO) {
+				dup2(null, STDIN_FILENO);
+				close(null);
+			}
+		}
 		if (pfd[1] != STDOUT_FILENO) {
 			dup2(pfd[1], STDOUT_FILENO);
 			close(pfd[1]);
@@ -110,7 +119,7 @@ char *secret_prompt(const char *prompt, struct err *e)
 		    NULL ||
 	    buf[0] == '\0') {
 		secret_free(buf);
-		err_set(e, ERR_CONFIG, "no password: no terminal to ask on");
+		err_set(e, ERR_CONFIG, "no terminal to ask on");
 		return NULL;
 	}
 	return buf;

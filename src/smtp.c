@@ -221,9 +221,6 @@ int smtp_auth(struct smtp *s, unsigned mech, const char *user, const char *pass,
 	}
 	if (s->reply.code != 235) {
 		smtp_fail(s, e, "AUTH", ERR_TLS);
-		if (reply_class(&s->reply) == 5) {
-			e->cls = ERR_TLS;
-		}
 		goto out;
 	}
 	ret = sasl_finish_ok(&sasl, e);
