@@ -392,15 +392,14 @@ static char *pct_decode(const char *s, size_t n)
 static void parse_server(const char *url, struct server *sv)
 {
 	const char *p = url, *at, *end, *colon;
-	bool scheme_tls = false, scheme = false;
+	bool scheme_tls = false;
 
 	memset(sv, 0, sizeof(*sv));
 	if (strncasecmp(p, "smtps://", 8) == 0) {
 		p += 8;
-		scheme = scheme_tls = true;
+		scheme_tls = true;
 	} else if (strncasecmp(p, "smtp://", 7) == 0) {
 		p += 7;
-		scheme = true;
 	} else if (strstr(p, "://") != NULL) {
 		errx(EX_USAGE,
 		     "--server: '%s': the scheme must be smtp:// "
@@ -418,6 +417,12 @@ static void parse_server(const char *url, struct server *sv)
 		}
 	}
 	if (at != NULL) {
+		if (memchr(p, ':', (size_t)(at - p)) != NULL) {
+			errx(EX_USAGE, "--server: a password does not go in "
+				       "the URL (nor anywhere on the command "
+				       "line); use --password-command, "
+				       "--password-file or POSTA_PASSWORD");
+		}
 		sv->user = pct_decode(p, (size_t)(at - p));
 		p = at + 1;
 	}
@@ -451,10 +456,11 @@ static void parse_server(const char *url, struct server *sv)
 		sv->port = xstrdup(scheme_tls ? "465" : "587");
 	}
 	/* RFC 8314 3.3: port 465 is implicit TLS whatever the scheme. */
-	sv->tls = scheme_tls || (!scheme && strcmp(sv->port, "465") == 0) ||
-				  strcmp(sv->port, "465") == 0
-			  ? DELIVER_TLS
-			  : DELIVER_STARTTLS;
+	if (scheme_tls || strcmp(sv->port, "465") == 0) {
+		sv->tls = DELIVER_TLS;
+	} else {
+		sv->tls = DELIVER_STARTTLS;
+	}
 }
 
 static void server_finish(struct server *sv)
@@ -621,38 +627,30 @@ static const char *dead_letter_path(char *buf, size_t n)
 	return buf;
 }
 
-/* Sends, and on failure saves the message so nothing is lost. */
+/* Sends, and on failure saves the message so nothing is lost. The
+ * options, password included, were settled before composing, so no
+ * flag or password problem can strand a message read from stdin. */
 static int send_message(struct message *m, struct composition *c,
-			const struct delivery *d, time_t now)
+			struct deliver_opts *o, const struct delivery *d,
+			time_t now)
 {
-	struct server sv;
-	struct deliver_opts o;
 	struct deliver_result r;
-	struct smtp_trace trace = { trace_line, NULL };
 	struct err e = { 0 };
-	char *pw = NULL, *fqdn = NULL;
 	size_t n;
 	const char **rcpts = envelope_rcpts(m, &n);
-	const struct mailbox *from = d->envelope_from.addr != NULL
-					     ? &d->envelope_from
-				     : m->sender.addr != NULL ? &m->sender
-							      : &m->from.v[0];
+	/* cli.md: From is the envelope sender unless -r is given. */
+	const char *from = d->envelope_from.addr != NULL ? d->envelope_from.addr
+							 : m->from.v[0].addr;
 	int status;
 
-	setup_delivery(d, &sv, &o, &trace, &fqdn);
-	o.from = from->addr;
-	o.rcpts = rcpts;
-	o.nrcpts = n;
-	o.smtputf8 = addr_is_utf8(from->addr) || list_has_utf8(&m->from) ||
-		     list_has_utf8(&m->to) || list_has_utf8(&m->cc) ||
-		     list_has_utf8(&m->bcc) || list_has_utf8(&m->reply_to) ||
-		     (m->sender.addr != NULL && addr_is_utf8(m->sender.addr));
-	if (o.user != NULL) {
-		pw = get_password(d, o.user, o.host);
-		o.pass = pw;
-	}
-	status = deliver_send(&o, c, &r, &e);
-	secret_free(pw);
+	o->from = from;
+	o->rcpts = rcpts;
+	o->nrcpts = n;
+	o->smtputf8 = addr_is_utf8(from) || list_has_utf8(&m->from) ||
+		      list_has_utf8(&m->to) || list_has_utf8(&m->cc) ||
+		      list_has_utf8(&m->bcc) || list_has_utf8(&m->reply_to) ||
+		      (m->sender.addr != NULL && addr_is_utf8(m->sender.addr));
+	status = deliver_send(o, c, &r, &e);
 	if (d->verbose) {
 		fprintf(stderr, "posta: %llu round trips\n",
 			(unsigned long long)r.round_trips);
@@ -675,7 +673,7 @@ static int send_message(struct message *m, struct composition *c,
 		struct err se;
 
 		status = exit_status(e.cls);
-		if (deliver_dead_letter(c, path, from->addr, now, &se) == 0) {
+		if (deliver_dead_letter(c, path, from, now, &se) == 0) {
 			warnx("%s; message saved to %s", e.msg, path);
 		} else {
 			warnx("%s; saving the message failed too: %s", e.msg,
@@ -685,8 +683,6 @@ static int send_message(struct message *m, struct composition *c,
 	}
 	free(r.rcpt);
 	free(rcpts);
-	free(fqdn);
-	server_finish(&sv);
 	return status;
 }
 
@@ -713,7 +709,10 @@ static int probe(const struct delivery *d, enum action act, const char *what)
 		    ? deliver_serverinfo(&o, &out, &e)
 		    : deliver_probe(&o, what, act == ACT_EXPAND, &out, &e);
 	secret_free(pw);
-	fputs(out.data != NULL ? out.data : "", stdout);
+	/* Half a report next to an error would read as the whole one. */
+	if (r == 0) {
+		fputs(out.data != NULL ? out.data : "", stdout);
+	}
 	buf_finish(&out);
 	free(fqdn);
 	server_finish(&sv);
@@ -1007,9 +1006,16 @@ int main(int argc, char *argv[])
 	if (!from_given) {
 		default_from(&m);
 	}
-	if (act == ACT_SEND && d.server == NULL) {
-		errx(EX_CONFIG, "no server: give --server=smtp://host (or -n "
-				"to print the message)");
+	struct server sv = { 0 };
+	struct deliver_opts o;
+	struct smtp_trace trace = { trace_line, NULL };
+	char *fqdn = NULL, *pw = NULL;
+	if (act == ACT_SEND) {
+		setup_delivery(&d, &sv, &o, &trace, &fqdn);
+		if (o.user != NULL) {
+			pw = get_password(&d, o.user, o.host);
+			o.pass = pw;
+		}
 	}
 	/* No body was named and a person is at the terminal: an empty
 	 * body rather than a silent wait for input. */
@@ -1032,8 +1038,11 @@ int main(int argc, char *argv[])
 			die(&e);
 		}
 	} else {
-		status = send_message(&m, c, &d, env.now);
+		status = send_message(&m, c, &o, &d, env.now);
 	}
+	secret_free(pw);
+	free(fqdn);
+	server_finish(&sv);
 	mime_destroy(c);
 	message_finish(&m);
 	delivery_finish(&d);

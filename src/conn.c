@@ -101,6 +101,18 @@ static int plain_write(struct conn *c, const void *vp, size_t n, struct err *e)
 
 static const struct conn_ops plain_ops = { plain_read, plain_write };
 
+/* GnuTLS's "Error in the pull function" says less than the errno
+ * behind it. */
+static int tls_io_error(struct conn *c, const char *op, int code, struct err *e)
+{
+	if ((code == GNUTLS_E_PULL_ERROR || code == GNUTLS_E_PUSH_ERROR) &&
+	    errno != 0) {
+		return err_sys(e, ERR_TEMP, errno, "%s: %s", c->host, op);
+	}
+	return err_set(e, ERR_TEMP, "%s: TLS %s: %s", c->host, op,
+		       gnutls_strerror(code));
+}
+
 static ssize_t tls_read(struct conn *c, void *p, size_t n, struct err *e)
 {
 	gnutls_session_t s = c->tls;
@@ -120,8 +132,7 @@ static ssize_t tls_read(struct conn *c, void *p, size_t n, struct err *e)
 		} else if (r == GNUTLS_E_PREMATURE_TERMINATION) {
 			return 0;
 		} else if (r != GNUTLS_E_INTERRUPTED) {
-			return err_set(e, ERR_TEMP, "%s: TLS read: %s", c->host,
-				       gnutls_strerror((int)r));
+			return tls_io_error(c, "read", (int)r, e);
 		}
 	}
 }
@@ -144,8 +155,7 @@ static int tls_write(struct conn *c, const void *vp, size_t n, struct err *e)
 				return -1;
 			}
 		} else if (w != GNUTLS_E_INTERRUPTED) {
-			return err_set(e, ERR_TEMP, "%s: TLS write: %s",
-				       c->host, gnutls_strerror((int)w));
+			return tls_io_error(c, "write", (int)w, e);
 		}
 	}
 	c->wrote_since_read = true;
@@ -370,9 +380,13 @@ int conn_start_tls(struct conn *c, const struct tls_opts *o, struct err *e)
 				gnutls_session_get_verify_cert_status(s);
 			gnutls_certificate_verification_status_print(
 				status, GNUTLS_CRT_X509, &out, 0);
+			size_t len = out.data ? strlen((char *)out.data) : 0;
+			while (len > 0 && out.data[len - 1] == ' ') {
+				out.data[--len] = '\0';
+			}
 			err_set(e, ERR_TLS,
 				"%s: TLS certificate not trusted: %s", c->host,
-				out.data ? (char *)out.data : "unknown reason");
+				len ? (char *)out.data : "unknown reason");
 			gnutls_free(out.data);
 			return -1;
 		}

@@ -270,10 +270,12 @@ int deliver_send(const struct deliver_opts *o, struct composition *c,
 	cs.sink.ops = &conn_sink_ops;
 	cs.conn = &s.conn;
 	data_sink_init(&data, &cs.sink);
+	s.broken = true; /* until the final dot is out */
 	if (mime_write(c, &data.sink, e) == -1 ||
 	    data_sink_end(&data, e) == -1) {
 		goto out;
 	}
+	s.broken = false;
 	if (o->trace != NULL) {
 		char note[64];
 		int k = snprintf(note, sizeof(note), "[%llu bytes of message]",

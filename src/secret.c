@@ -116,10 +116,14 @@ char *secret_prompt(const char *prompt, struct err *e)
 	char *buf = xcalloc(SECRET_MAX + 1, 1);
 
 	if (readpassphrase(prompt, buf, SECRET_MAX + 1, RPP_REQUIRE_TTY) ==
-		    NULL ||
-	    buf[0] == '\0') {
+	    NULL) {
 		secret_free(buf);
 		err_set(e, ERR_CONFIG, "no terminal to ask on");
+		return NULL;
+	}
+	if (buf[0] == '\0') {
+		secret_free(buf);
+		err_set(e, ERR_CONFIG, "an empty password was typed");
 		return NULL;
 	}
 	return buf;

@@ -27,11 +27,13 @@ int smtp_read(struct smtp *s, struct err *e)
 	do {
 		if (conn_read_line(&s->conn, &s->line, REPLY_LINE_MAX, e) ==
 		    -1) {
+			s->broken = true;
 			return -1;
 		}
 		trace(s, '<', s->line.data, s->line.len);
 		r = reply_feed(&s->reply, s->line.data, s->line.len, e);
 		if (r == -1) {
+			s->broken = true;
 			/* Name the server in protocol errors too. */
 			char msg[ERR_MSG_MAX];
 			snprintf(msg, sizeof(msg), "%s", e->msg);
@@ -100,6 +102,7 @@ int smtp_flush(struct smtp *s, struct err *e)
 	if (s->wq.len > 0) {
 		conn_arm(&s->conn);
 		r = conn_write(&s->conn, s->wq.data, s->wq.len, e);
+		s->broken = s->broken || r == -1;
 		if (s->wq.data != NULL) {
 			explicit_bzero(s->wq.data, s->wq.len);
 		}
@@ -237,8 +240,12 @@ void smtp_quit(struct smtp *s)
 {
 	struct err ignored;
 
-	if (s->conn.fd >= 0 && smtp_command(s, &ignored, "QUIT") == -1) {
-		/* the server may already be gone; nothing to do */
+	/* After a timeout or a dropped connection, QUIT would only wait
+	 * out another timeout. */
+	if (s->conn.fd >= 0 && !s->broken) {
+		s->conn.timeout_ms =
+			s->conn.timeout_ms < 5000 ? s->conn.timeout_ms : 5000;
+		smtp_command(s, &ignored, "QUIT");
 	}
 	smtp_close(s);
 }

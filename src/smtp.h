@@ -27,6 +27,7 @@ struct smtp {
 	struct buf wq; /* queued commands */
 	const struct smtp_trace *trace;
 	char greeting[256];
+	bool broken; /* a read or write failed: no QUIT */
 };
 
 /* Connects, starts TLS at once when implicit_tls (RFC 8314), and reads
