@@ -5,10 +5,16 @@
 # /usr/bin/python3) then reads the message back the way a mail reader would.
 
 setup() {
+	posta_setup
+}
+
+posta_setup() {
 	# Never touch the real home or configuration.
 	export HOME="$BATS_TEST_TMPDIR/home"
 	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/config"
 	mkdir -p "$HOME" "$XDG_CONFIG_HOME"
+	# A failed delivery saves the message here, never in a real mailbox.
+	export POSTA_DEAD_LETTER="$BATS_TEST_TMPDIR/dead.letter"
 	# A cron job's environment: C locale, UTC. posta must not depend on the
 	# locale to handle UTF-8.
 	export LC_ALL=C TZ=UTC
@@ -227,4 +233,200 @@ make_bin() {
 	"$PY" -c 'import random, sys
 r = random.Random(20231114)
 sys.stdout.buffer.write(bytes(r.getrandbits(8) for _ in range(int(sys.argv[1]))))' "$2" >"$1"
+}
+
+# ---------------------------------------------------------------- test servers
+#
+# Delivery tests talk to real servers on 127.0.0.1, started in the background
+# by the test and killed by its teardown (stop_servers):
+#   servers/smtpd.py    a real SMTP server (Debian's aiosmtpd); messages land
+#                       in $MAILDIR as NNN.eml + NNN.json
+#   servers/faultsrv.py a scripted misbehaving server; what it received is in
+#                       $FS (raw, cmds, data.N, summary.json)
+# A throw-away PKI (servers/certs.sh) is made once per bats run in $CERTS.
+
+SERVERS="$BATS_TEST_DIRNAME/servers"
+
+# make_certs: set up $CERTS (ca.pem, server.pem/key for localhost and
+# 127.0.0.1, wrong.pem/key for wrong.example, client.pem/key, other-ca.pem,
+# *.sha256). Made once per bats run; call it from setup_file.
+make_certs() {
+	CERTS="${BATS_RUN_TMPDIR:-${BATS_FILE_TMPDIR:?}}/posta-certs"
+	export CERTS
+	if [ ! -f "$CERTS/done" ]; then
+		rm -rf -- "$CERTS.tmp"
+		bash "$SERVERS/certs.sh" "$CERTS.tmp" || return 1
+		touch "$CERTS.tmp/done"
+		rm -rf -- "$CERTS"
+		mv -- "$CERTS.tmp" "$CERTS"
+	fi
+}
+
+# start_bg NAME CMD...: start server CMD (which takes --port-file) in the
+# background, logging to $BATS_TEST_TMPDIR/NAME.log; wait (at most 10 s) for
+# its port and print it. The pid is remembered for stop_servers.
+start_bg() {
+	local name=$1 pf="$BATS_TEST_TMPDIR/$1.port" pid i
+	shift
+	rm -f -- "$pf"
+	# fd 3 is bats' own; a server holding it would make bats wait for it.
+	"$@" --port-file "$pf" </dev/null >"$BATS_TEST_TMPDIR/$name.log" 2>&1 3>&- &
+	pid=$!
+	echo "$pid" >>"$BATS_TEST_TMPDIR/server.pids"
+	for ((i = 0; i < 200; i++)); do
+		if [ -s "$pf" ]; then
+			cat -- "$pf"
+			return 0
+		fi
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "$name exited before listening; log:" >&2
+			cat "$BATS_TEST_TMPDIR/$name.log" >&2
+			return 1
+		fi
+		sleep 0.05
+	done
+	echo "$name did not listen within 10 s; log:" >&2
+	cat "$BATS_TEST_TMPDIR/$name.log" >&2
+	return 1
+}
+
+# stop_servers: kill every server this test started (TERM, then KILL after
+# 2 s). Call it from teardown.
+stop_servers() {
+	local f="$BATS_TEST_TMPDIR/server.pids" pid i
+	[ -f "$f" ] || return 0
+	while read -r pid; do
+		kill "$pid" 2>/dev/null || continue
+		for ((i = 0; i < 40; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -9 "$pid" 2>/dev/null || true
+	done <"$f"
+	rm -f -- "$f"
+}
+
+# start_smtpd OPTION...: smtpd.py with these options; sets SMTP_PORT and
+# MAILDIR. The server's log is $BATS_TEST_TMPDIR/smtpd.log.
+start_smtpd() {
+	MAILDIR="$BATS_TEST_TMPDIR/maildir"
+	mkdir -p "$MAILDIR"
+	SMTP_PORT=$(start_bg smtpd-run "$PY" "$SERVERS/smtpd.py" --maildir "$MAILDIR" \
+		--log "$BATS_TEST_TMPDIR/smtpd.log" --max-seconds 60 "$@") || return 1
+}
+
+# start_fault SCENARIO-JSON [OPTION...]: faultsrv.py with a certificate for
+# localhost; sets FS_PORT and FS (its record directory).
+start_fault() {
+	local scenario=$1
+	shift
+	FS="$BATS_TEST_TMPDIR/fault"
+	rm -rf -- "$FS"
+	FS_PORT=$(start_bg fault "$PY" "$SERVERS/faultsrv.py" --record "$FS" \
+		--tls-cert "$CERTS/server.pem" --tls-key "$CERTS/server.key" \
+		--max-seconds 30 "$@" "$scenario") || return 1
+}
+
+# fault_done: wait (at most 10 s) until faultsrv has finished its connection
+# and written its records.
+fault_done() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[ -f "$FS/done" ] && return 0
+		sleep 0.05
+	done
+	echo "faultsrv did not finish within 10 s; its log:" >&2
+	cat "$BATS_TEST_TMPDIR/fault.log" >&2
+	return 1
+}
+
+# fsq EXPR: evaluate the Python expression EXPR with `s` bound to faultsrv's
+# summary.json, `cmds` to the list of command lines (SASL lines excluded) and
+# `verbs` to their upper-cased verbs; print the result (lists one a line).
+fsq() {
+	"$PY" - "$FS/summary.json" "$1" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+cmds = [c['line'] for c in s['commands'] if c['kind'] == 'command']
+verbs = [c.split(' ')[0].upper() for c in cmds]
+r = eval(sys.argv[2])
+if isinstance(r, (list, tuple)):
+    for x in r:
+        print(x)
+else:
+    print(r)
+PY
+}
+
+# assert_verbs V1 V2 ...: the commands faultsrv received, verb by verb
+# (SASL response lines excluded), were exactly these.
+assert_verbs() {
+	local got want
+	got=$(fsq 'verbs' | tr '\n' ' ') || return 1
+	want="$* "
+	assert_eq "$want" "$got" "commands the server received"
+}
+
+# assert_status CODE: the last run_posta exited CODE (stderr shown if not).
+assert_status() {
+	if [ "$status" -ne "$1" ]; then
+		echo "posta exited $status, expected $1; stderr:" >&2
+		cat "$ERR" >&2
+		return 1
+	fi
+}
+
+# assert_dead_letter SENDER [MESSAGE-ID]: $POSTA_DEAD_LETTER holds exactly one
+# message (Python's mailbox.mbox reads it), mode 0600, whose From_ line names
+# SENDER, with LF line ends, no CR, the Message-ID given (when given), and the
+# failure message on stderr ends with "; message saved to PATH".
+assert_dead_letter() {
+	local dl=$POSTA_DEAD_LETTER mode
+	if [ ! -f "$dl" ]; then
+		echo "no dead letter at $dl; stderr:" >&2
+		cat "$ERR" >&2
+		return 1
+	fi
+	mode=$(stat -c %a "$dl")
+	assert_eq 600 "$mode" "mode of $dl" || return 1
+	"$PY" - "$dl" "$1" "${2:-}" <<'PY' || return 1
+import mailbox, sys, email.policy
+path, sender, msgid = sys.argv[1:4]
+raw = open(path, 'rb').read()
+box = mailbox.mbox(path, create=False)
+msgs = list(box)
+def fail(why):
+    sys.stderr.write('dead letter: %s\n--- %s:\n%s\n' % (why, path, raw[:3000].decode('utf-8', 'replace')))
+    sys.exit(1)
+if len(msgs) != 1:
+    fail('%d messages in it, expected exactly 1' % len(msgs))
+if b'\r' in raw:
+    fail('it contains CR bytes; mbox is LF only')
+if not raw.startswith(b'From '):
+    fail('it does not start with a From_ line')
+m = msgs[0]
+frm = m.get_from().split(' ')[0]
+if frm != sender:
+    fail('From_ line names %r, expected %r' % (frm, sender))
+if msgid and m['Message-ID'] != msgid:
+    fail('Message-ID %r, expected %r' % (m['Message-ID'], msgid))
+if m.defects:
+    fail('parser defects: %r' % m.defects)
+PY
+	if ! grep -qF -- "; message saved to $dl" "$ERR"; then
+		echo "stderr does not end with '; message saved to $dl':" >&2
+		cat "$ERR" >&2
+		return 1
+	fi
+	assert_match '.*; message saved to '"$(printf '%s' "$dl" | sed 's/[][\.*^$+?(){}|/]/\\&/g')" "$(tail -n 1 "$ERR")" \
+		"the failure message should end with the dead letter's path"
+}
+
+# refute_dead_letter: no dead letter was written.
+refute_dead_letter() {
+	if [ -e "$POSTA_DEAD_LETTER" ]; then
+		echo "a dead letter was written but should not have been:" >&2
+		head -n 20 "$POSTA_DEAD_LETTER" >&2
+		return 1
+	fi
 }
