@@ -1,5 +1,6 @@
 #include "conn.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gnutls/crypto.h>
@@ -352,7 +353,13 @@ int conn_start_tls(struct conn *c, const struct tls_opts *o, struct err *e)
 	c->tls = s;
 	gnutls_priority_set_direct(s, TLS_PRIORITY, NULL);
 	gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred);
-	gnutls_server_name_set(s, GNUTLS_NAME_DNS, c->host, strlen(c->host));
+	/* RFC 6066 3: no IP literals in the server name. */
+	struct in6_addr any;
+	if (inet_pton(AF_INET, c->host, &any) != 1 &&
+	    inet_pton(AF_INET6, c->host, &any) != 1) {
+		gnutls_server_name_set(s, GNUTLS_NAME_DNS, c->host,
+				       strlen(c->host));
+	}
 	if (o->fingerprint == NULL) {
 		/* The chain and the host name (RFC 6125) are checked
 		 * during the handshake, which fails if either is wrong. */

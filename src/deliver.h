@@ -43,7 +43,7 @@ struct deliver_opts {
 	void (*random)(void *, size_t);
 };
 
-#define DELIVER_TEXT_MAX 256
+#define DELIVER_TEXT_MAX 512
 
 struct rcpt_status {
 	int code; /* the RCPT reply code, 0 when never asked */

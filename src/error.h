@@ -21,7 +21,7 @@ enum err_class {
 	ERR_CANTCREAT, /* cannot write an output file: EX_CANTCREAT */
 };
 
-#define ERR_MSG_MAX 512
+#define ERR_MSG_MAX 1024
 
 struct err {
 	enum err_class cls;

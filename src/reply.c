@@ -124,8 +124,29 @@ int reply_class(const struct reply *r)
 
 void reply_summary(const struct reply *r, char *out, size_t max)
 {
-	size_t first = r->text.data != NULL ? strcspn(r->text.data, "\n") : 0;
+	const char *t = r->text.data != NULL ? r->text.data : "";
+	size_t enh = strlen(r->enh), o;
 
-	snprintf(out, max, "%d%s%.*s", r->code, first > 0 ? " " : "",
-		 (int)first, r->text.data != NULL ? r->text.data : "");
+	/* Every line, joined by spaces: the last lines often say the most
+	 * (a link, the policy), and an error message is one line. */
+	o = (size_t)snprintf(out, max, "%d", r->code);
+	for (size_t line = 0; *t != '\0' || line == 0; line++) {
+		size_t n = strcspn(t, "\n");
+		const char *p = t;
+		if (line > 0 && enh > 0 && n > enh &&
+		    strncmp(p, r->enh, enh) == 0 && p[enh] == ' ') {
+			p += enh + 1;
+			n -= enh + 1;
+		}
+		if (n > 0 && o + 1 < max) {
+			o += (size_t)snprintf(out + o, max - o, " %.*s", (int)n,
+					      p);
+		}
+		t += strcspn(t, "\n");
+		if (*t == '\n') {
+			t++;
+		} else {
+			break;
+		}
+	}
 }

@@ -34,8 +34,9 @@ void reply_finish(struct reply *r);
 int reply_feed(struct reply *r, const char *line, size_t n, struct err *e);
 /* 2 for 2xx, 3 for 3xx, ...: RFC 5321 4.2.1 first digit. */
 int reply_class(const struct reply *r);
-/* The first line's text, at most max bytes, for one-line messages:
- * "550 5.1.1 No such user". Written into out (NUL-terminated). */
+/* The code and every line's text joined by spaces (a repeated enhanced
+ * code dropped), at most max bytes, for one-line messages:
+ * "550 5.1.1 No such user See https://...". NUL-terminated. */
 void reply_summary(const struct reply *r, char *out, size_t max);
 
 #endif

@@ -57,6 +57,7 @@ int smtp_open(struct smtp *s, const char *host, const char *port,
 		return -1;
 	}
 	if (implicit_tls && conn_start_tls(&s->conn, tls, e) == -1) {
+		s->broken = true; /* no plain-text QUIT on a TLS port */
 		return -1;
 	}
 	if (smtp_read(s, e) == -1) {
@@ -171,6 +172,8 @@ int smtp_starttls(struct smtp *s, const struct tls_opts *tls, struct err *e)
 		return smtp_fail(s, e, "STARTTLS", ERR_TLS);
 	}
 	if (conn_start_tls(&s->conn, tls, e) == -1) {
+		/* Half a handshake: nothing more may go in plain text. */
+		s->broken = true;
 		return -1;
 	}
 	/* RFC 3207 4.2: forget everything learnt before TLS. */

@@ -264,10 +264,13 @@ make_certs() {
 
 # start_bg NAME CMD...: start server CMD (which takes --port-file) in the
 # background, logging to $BATS_TEST_TMPDIR/NAME.log; wait (at most 10 s) for
-# its port and print it. The pid is remembered for stop_servers.
+# its port and set BG_PORT to it. The pid is remembered for stop_servers.
+# (Not in a $(...): the server must be this shell's child so that
+# stop_servers can reap it.)
 start_bg() {
 	local name=$1 pf="$BATS_TEST_TMPDIR/$1.port" pid i
 	shift
+	BG_PORT=
 	rm -f -- "$pf"
 	# fd 3 is bats' own; a server holding it would make bats wait for it.
 	"$@" --port-file "$pf" </dev/null >"$BATS_TEST_TMPDIR/$name.log" 2>&1 3>&- &
@@ -275,10 +278,10 @@ start_bg() {
 	echo "$pid" >>"$BATS_TEST_TMPDIR/server.pids"
 	for ((i = 0; i < 200; i++)); do
 		if [ -s "$pf" ]; then
-			cat -- "$pf"
+			BG_PORT=$(cat -- "$pf")
 			return 0
 		fi
-		if ! kill -0 "$pid" 2>/dev/null; then
+		if ! proc_alive "$pid"; then
 			echo "$name exited before listening; log:" >&2
 			cat "$BATS_TEST_TMPDIR/$name.log" >&2
 			return 1
@@ -290,18 +293,28 @@ start_bg() {
 	return 1
 }
 
-# stop_servers: kill every server this test started (TERM, then KILL after
-# 2 s). Call it from teardown.
+# proc_alive PID: PID runs (a zombie does not count).
+proc_alive() {
+	local state
+	state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
+# stop_servers: stop every server this test started (TERM, then KILL after
+# 2 s) and reap it. Call it from teardown.
 stop_servers() {
 	local f="$BATS_TEST_TMPDIR/server.pids" pid i
 	[ -f "$f" ] || return 0
 	while read -r pid; do
-		kill "$pid" 2>/dev/null || continue
-		for ((i = 0; i < 40; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.05
-		done
-		kill -9 "$pid" 2>/dev/null || true
+		if proc_alive "$pid"; then
+			kill "$pid" 2>/dev/null || true
+			for ((i = 0; i < 40; i++)); do
+				proc_alive "$pid" || break
+				sleep 0.05
+			done
+			proc_alive "$pid" && kill -9 "$pid" 2>/dev/null
+		fi
+		wait "$pid" 2>/dev/null || true
 	done <"$f"
 	rm -f -- "$f"
 }
@@ -311,8 +324,9 @@ stop_servers() {
 start_smtpd() {
 	MAILDIR="$BATS_TEST_TMPDIR/maildir"
 	mkdir -p "$MAILDIR"
-	SMTP_PORT=$(start_bg smtpd-run "$PY" "$SERVERS/smtpd.py" --maildir "$MAILDIR" \
-		--log "$BATS_TEST_TMPDIR/smtpd.log" --max-seconds 60 "$@") || return 1
+	start_bg smtpd-run "$PY" "$SERVERS/smtpd.py" --maildir "$MAILDIR" \
+		--log "$BATS_TEST_TMPDIR/smtpd.log" --max-seconds 60 "$@" || return 1
+	SMTP_PORT=$BG_PORT
 }
 
 # start_fault SCENARIO-JSON [OPTION...]: faultsrv.py with a certificate for
@@ -322,9 +336,10 @@ start_fault() {
 	shift
 	FS="$BATS_TEST_TMPDIR/fault"
 	rm -rf -- "$FS"
-	FS_PORT=$(start_bg fault "$PY" "$SERVERS/faultsrv.py" --record "$FS" \
+	start_bg fault "$PY" "$SERVERS/faultsrv.py" --record "$FS" \
 		--tls-cert "$CERTS/server.pem" --tls-key "$CERTS/server.key" \
-		--max-seconds 30 "$@" "$scenario") || return 1
+		--max-seconds 30 "$@" "$scenario" || return 1
+	FS_PORT=$BG_PORT
 }
 
 # fault_done: wait (at most 10 s) until faultsrv has finished its connection

@@ -172,7 +172,16 @@ static void test_summary(void)
 	feed(&r, "250-a", &e);
 	feed(&r, "250 b", &e);
 	reply_summary(&r, out, sizeof(out));
-	is_str(out, "250 a", "summary of a multi-line reply: the first line");
+	is_str(out, "250 a b", "summary of a multi-line reply: every line");
+
+	reply_reset(&r);
+	feed(&r, "550-5.1.1 The account does not exist.", &e);
+	feed(&r, "550 5.1.1 https://support.example.org/NoSuchUser", &e);
+	reply_summary(&r, out, sizeof(out));
+	is_str(out,
+	       "550 5.1.1 The account does not exist. "
+	       "https://support.example.org/NoSuchUser",
+	       "summary drops the enhanced code repeated on later lines");
 
 	reply_reset(&r);
 	feed(&r, "250", &e);
@@ -183,7 +192,8 @@ static void test_summary(void)
 	feed(&r, "250-", &e);
 	feed(&r, "250 second", &e);
 	reply_summary(&r, out, sizeof(out));
-	is_str(out, "250", "summary when the first line's text is empty");
+	is_str(out, "250 second",
+	       "summary when the first line's text is empty");
 
 	reply_reset(&r);
 	feed(&r, "550 5.1.1 No such user", &e);
