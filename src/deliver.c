@@ -174,7 +174,6 @@ int deliver_send(const struct deliver_opts *o, struct composition *c,
 		 struct deliver_result *r, struct err *e)
 {
 	struct smtp s;
-	struct count_sink count;
 	struct data_sink data;
 	struct conn_sink cs;
 	bool eight = mime_is_8bit(c);
@@ -203,11 +202,9 @@ int deliver_send(const struct deliver_opts *o, struct composition *c,
 	if (s.caps.size) {
 		/* RFC 1870: octets with CRLF line ends. A counting pass
 		 * over the composition, never a buffered copy. */
-		count_sink_init(&count);
-		if (mime_write(c, &count.sink, e) == -1) {
+		if (mime_wire_size(c, &r->size, e) == -1) {
 			goto out;
 		}
-		r->size = count.bytes + count.lines;
 		if (s.caps.size_max > 0 && r->size > s.caps.size_max) {
 			err_set(e, ERR_UNAVAIL,
 				"%s: the message is %llu bytes and the server "
@@ -271,8 +268,11 @@ int deliver_send(const struct deliver_opts *o, struct composition *c,
 	cs.conn = &s.conn;
 	data_sink_init(&data, &cs.sink);
 	s.broken = true; /* until the final dot is out */
+	/* The end of the message, the dot and a pipelined QUIT leave in
+	 * one write: no small packets for the server to wait on. */
 	if (mime_write(c, &data.sink, e) == -1 ||
-	    data_sink_end(&data, e) == -1) {
+	    data_sink_end_with(&data, "QUIT\r\n", s.caps.pipelining ? 6 : 0,
+			       e) == -1) {
 		goto out;
 	}
 	s.broken = false;
@@ -283,8 +283,8 @@ int deliver_send(const struct deliver_opts *o, struct composition *c,
 		o->trace->line(o->trace->ctx, '>', note, (size_t)k);
 		o->trace->line(o->trace->ctx, '>', ".", 1);
 	}
-	if (s.caps.pipelining) {
-		smtp_queue(&s, NULL, "QUIT"); /* RFC 2920 3.1: may follow */
+	if (s.caps.pipelining && o->trace != NULL) {
+		o->trace->line(o->trace->ctx, '>', "QUIT", 4);
 	}
 	if (smtp_read(&s, e) == -1) {
 		char msg[ERR_MSG_MAX];

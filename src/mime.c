@@ -9,6 +9,7 @@
 #include "filetype.h"
 #include "header.h"
 #include "qp.h"
+#include "rawmsg.h"
 #include "scan.h"
 #include "source.h"
 #include "xalloc.h"
@@ -72,6 +73,9 @@ struct composition {
 	char *norm;
 	char *out;
 	char last; /* the last byte written to the sink */
+	bool raw;  /* a whole message passed through: no MIME headers */
+	/* Sizing pass: binary parts are counted, not encoded. */
+	struct count_sink *sizing;
 };
 
 static struct part *part_new_multi(const char *subtype)
@@ -446,6 +450,61 @@ static int build_tree(struct composition *c, struct err *e)
 	return 0;
 }
 
+struct composition *mime_prepare_raw(struct rawmsg *raw,
+				     const struct mailbox *from,
+				     const struct compose_env *env,
+				     struct err *e)
+{
+	struct composition *c = xcalloc(1, sizeof(*c));
+	struct part *p = xcalloc(1, sizeof(*p));
+	char date[HDR_DATE_MAX];
+	struct hdr h;
+
+	c->env = env;
+	c->raw = true;
+	buf_init(&c->headers, 0);
+	c->in = xcalloc(SOURCE_BLOCK, 1);
+	c->norm = xcalloc(2 * SOURCE_BLOCK, 1);
+	c->out = xcalloc(QP_ENCODE_BOUND(2 * SOURCE_BLOCK), 1);
+	c->root = p;
+	/* The input moves to the part; raw keeps an empty source. */
+	p->src = raw->src;
+	p->has_src = true;
+	memset(&raw->src, 0, sizeof(raw->src));
+	raw->src.fd = -1;
+	p->scan = raw->body;
+	p->scanned = true;
+	p->tx = TX_TEXT;
+	p->cte = raw->body.eight_bit > 0 ? CTE_8BIT : CTE_7BIT;
+	/* RFC 5322 3.6: Date and From are required; sendmail adds them,
+	 * and a Message-ID, when the message has none. */
+	if (!raw->has_date) {
+		header_date(env->now, date);
+		hdr_begin(&h, &c->headers, "Date");
+		hdr_token(&h, date, strlen(date));
+		hdr_end(&h, e);
+	}
+	if (!raw->has_from) {
+		hdr_begin(&h, &c->headers, "From");
+		hdr_mailbox(&h, from);
+		if (hdr_end(&h, e) == -1) {
+			mime_destroy(c);
+			return NULL;
+		}
+	}
+	if (!raw->has_message_id) {
+		unsigned char rnd[16];
+		const char *addr = raw->from.n > 0 ? raw->from.v[0].addr
+						   : from->addr;
+		env->random(rnd, sizeof(rnd));
+		char *id = header_msgid_new(env->now, rnd, addr_domain(addr));
+		buf_printf(&c->headers, "Message-ID: %s\n", id);
+		free(id);
+	}
+	buf_append(&c->headers, raw->headers.data, raw->headers.len);
+	return c;
+}
+
 struct composition *mime_prepare(const struct message *m,
 				 const struct compose_env *env, struct err *e)
 {
@@ -730,6 +789,20 @@ static int write_leaf_body(struct composition *c, struct part *p,
 	ssize_t r;
 	size_t n;
 
+	if (c->sizing != NULL && p->tx == TX_RAW && p->cte == CTE_BASE64) {
+		/* RFC 2045 6.8: 76 characters per 57 bytes, and the last
+		 * line padded to four; each line ends LF here. */
+		uint64_t len = p->src.size, full = len / B64_LINE_IN;
+		uint64_t rest = len % B64_LINE_IN;
+		c->sizing->bytes += full * B64_LINE_OUT;
+		c->sizing->lines += full;
+		if (rest > 0) {
+			c->sizing->bytes += (rest + 2) / 3 * 4 + 1;
+			c->sizing->lines++;
+		}
+		c->last = '\n';
+		return 0;
+	}
 	b64enc_init(&b64);
 	qpenc_init(&qp);
 	if (source_rewind(&p->src, e) == -1) {
@@ -820,7 +893,15 @@ int mime_write(struct composition *c, struct sink *out, struct err *e)
 
 	buf_init(&hdrs, 0);
 	buf_append(&hdrs, c->headers.data, c->headers.len);
-	r = write_part(c, c->root, out, &hdrs, e);
+	if (c->raw) {
+		buf_putc(&hdrs, '\n');
+		r = emit(c, out, hdrs.data, hdrs.len, e);
+		if (r == 0) {
+			r = write_leaf_body(c, c->root, out, e);
+		}
+	} else {
+		r = write_part(c, c->root, out, &hdrs, e);
+	}
 	buf_finish(&hdrs);
 	if (r == 0 && c->last != '\n') {
 		r = emit(c, out, "\n", 1, e);
@@ -847,4 +928,17 @@ static bool tree_8bit(const struct part *p)
 bool mime_is_8bit(const struct composition *c)
 {
 	return tree_8bit(c->root);
+}
+
+int mime_wire_size(struct composition *c, uint64_t *size, struct err *e)
+{
+	struct count_sink count;
+	int r;
+
+	count_sink_init(&count);
+	c->sizing = &count;
+	r = mime_write(c, &count.sink, e);
+	c->sizing = NULL;
+	*size = count.bytes + count.lines;
+	return r;
 }

@@ -8,6 +8,7 @@
 #define POSTA_MIME_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "message.h"
@@ -26,6 +27,20 @@ struct composition *mime_prepare(const struct message *m,
  * size since it was prepared. */
 int mime_write(struct composition *c, struct sink *out, struct err *e);
 void mime_destroy(struct composition *c);
+struct rawmsg;
+struct mailbox;
+/* A composition of a whole message read with rawmsg_read: its header
+ * block as parsed (no Bcc), after Date, Message-ID and From when it
+ * lacks them (from is the author to add; its domain names the
+ * Message-ID), and its body unchanged but for line ends. Takes over the
+ * message's spooled input. */
+struct composition *mime_prepare_raw(struct rawmsg *raw,
+				     const struct mailbox *from,
+				     const struct compose_env *env,
+				     struct err *e);
+/* The message's size with CRLF line ends (RFC 1870 SIZE), from a pass
+ * that encodes text parts but only counts binary ones. */
+int mime_wire_size(struct composition *c, uint64_t *size, struct err *e);
 /* True when a part is sent 8bit (an attached message with 8-bit text),
  * so delivery needs 8BITMIME (RFC 6152). */
 bool mime_is_8bit(const struct composition *c);

@@ -224,7 +224,8 @@ void data_sink_init(struct data_sink *s, struct sink *next)
 	s->at_line_start = true;
 }
 
-int data_sink_end(struct data_sink *s, struct err *e)
+int data_sink_end_with(struct data_sink *s, const char *trailer, size_t n,
+		       struct err *e)
 {
 	if (!s->at_line_start && data_put(s, "\r\n", 2, e) == -1) {
 		return -1;
@@ -232,7 +233,15 @@ int data_sink_end(struct data_sink *s, struct err *e)
 	if (data_put(s, ".\r\n", 3, e) == -1) {
 		return -1;
 	}
+	if (n > 0 && data_put(s, trailer, n, e) == -1) {
+		return -1;
+	}
 	return data_flush(&s->sink, e);
+}
+
+int data_sink_end(struct data_sink *s, struct err *e)
+{
+	return data_sink_end_with(s, NULL, 0, e);
 }
 
 void data_sink_finish(struct data_sink *s)

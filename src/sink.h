@@ -81,6 +81,10 @@ void buf_sink_init(struct buf_sink *s, struct buf *out);
 void count_sink_init(struct count_sink *s);
 void data_sink_init(struct data_sink *s, struct sink *next);
 int data_sink_end(struct data_sink *s, struct err *e);
+/* The same, with n bytes of trailer (e.g. a pipelined QUIT, RFC 2920
+ * 3.1) in the same write as the end of the message. */
+int data_sink_end_with(struct data_sink *s, const char *trailer, size_t n,
+		       struct err *e);
 void data_sink_finish(struct data_sink *s);
 void mbox_sink_init(struct mbox_sink *s, struct sink *next);
 

@@ -162,11 +162,18 @@ ssize_t source_read(struct source *src, void *p, size_t n, struct err *e)
 
 int source_rewind(struct source *src, struct err *e)
 {
-	if (src->fd >= 0 && lseek(src->fd, 0, SEEK_SET) == -1) {
+	if (src->fd >= 0 && lseek(src->fd, (off_t)src->start, SEEK_SET) == -1) {
 		return err_sys(e, ERR_IO, errno, "%s", src->name);
 	}
-	src->mem_pos = 0;
+	src->mem_pos = src->start < src->mem.len ? (size_t)src->start
+						 : src->mem.len;
 	return 0;
+}
+
+int source_seek(struct source *src, uint64_t off, struct err *e)
+{
+	src->start = off;
+	return source_rewind(src, e);
 }
 
 void source_close(struct source *src)

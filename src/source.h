@@ -24,7 +24,8 @@ struct source {
 	bool own_fd;
 	struct buf mem; /* spooled bytes when fd == -1 */
 	size_t mem_pos;
-	uint64_t size; /* bytes, known after opening */
+	uint64_t size;  /* bytes, known after opening */
+	uint64_t start; /* where rewinding goes back to */
 };
 
 /* Opens path ("-" is standard input) for reading; a directory, a
@@ -35,8 +36,10 @@ void source_open_mem(struct source *src, const char *name, const void *p,
 		     size_t n);
 /* Reads up to n bytes; 0 at the end, -1 on error. */
 ssize_t source_read(struct source *src, void *p, size_t n, struct err *e);
-/* Back to the first byte. */
+/* Back to the first byte (or to where source_seek last put start). */
 int source_rewind(struct source *src, struct err *e);
+/* Makes off the first byte from now on, and goes there. */
+int source_seek(struct source *src, uint64_t off, struct err *e);
 void source_close(struct source *src);
 
 #endif
