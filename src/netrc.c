@@ -1,0 +1,132 @@
+#include "netrc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "secret.h"
+#include "xalloc.h"
+
+/* Next white-space separated token, or a "quoted" one; NULL at end. */
+static const char *token(const char **p, size_t *n)
+{
+	const char *s = *p;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+		s++;
+	}
+	if (*s == '\0') {
+		*p = s;
+		return NULL;
+	}
+	if (*s == '"') {
+		const char *e = strchr(s + 1, '"');
+		if (e == NULL) {
+			e = s + strlen(s);
+		}
+		*n = (size_t)(e - s - 1);
+		*p = *e ? e + 1 : e;
+		return s + 1;
+	}
+	const char *start = s;
+	while (*s != '\0' && *s != ' ' && *s != '\t' && *s != '\n' &&
+	       *s != '\r') {
+		s++;
+	}
+	*n = (size_t)(s - start);
+	*p = s;
+	return start;
+}
+
+static bool tok_is(const char *t, size_t n, const char *word)
+{
+	return t != NULL && strlen(word) == n && strncmp(t, word, n) == 0;
+}
+
+char *netrc_find(const char *text, const char *host, const char *user)
+{
+	const char *p = text, *t;
+	size_t n;
+	bool in_entry = false, match = false;
+	const char *login = NULL, *pass = NULL;
+	size_t llen = 0, plen = 0;
+
+	for (;;) {
+		t = token(&p, &n);
+		bool next_entry = t == NULL || tok_is(t, n, "machine") ||
+				  tok_is(t, n, "default");
+		if (next_entry && in_entry && match && pass != NULL &&
+		    (login == NULL || user == NULL ||
+		     (strlen(user) == llen &&
+		      strncmp(login, user, llen) == 0))) {
+			return xstrndup(pass, plen);
+		}
+		if (t == NULL) {
+			return NULL;
+		}
+		if (tok_is(t, n, "machine")) {
+			const char *h = token(&p, &n);
+			in_entry = true;
+			match = h != NULL && strlen(host) == n &&
+				strncasecmp(h, host, n) == 0;
+			login = pass = NULL;
+		} else if (tok_is(t, n, "default")) {
+			in_entry = true;
+			match = true;
+			login = pass = NULL;
+		} else if (tok_is(t, n, "login")) {
+			login = token(&p, &llen);
+		} else if (tok_is(t, n, "password")) {
+			pass = token(&p, &plen);
+		} else if (tok_is(t, n, "account")) {
+			token(&p, &n);
+		} else if (tok_is(t, n, "macdef")) {
+			/* A macro runs to the next empty line. */
+			const char *end = strstr(p, "\n\n");
+			p = end != NULL ? end + 2 : p + strlen(p);
+			in_entry = false;
+		}
+	}
+}
+
+char *netrc_password(const char *path, const char *host, const char *user,
+		     struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *text, *pw;
+	size_t len = 0;
+
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			return NULL;
+		}
+		err_sys(e, ERR_CONFIG, errno, "%s", path);
+		return NULL;
+	}
+	if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0) {
+		close(fd);
+		err_set(e, ERR_CONFIG,
+			"%s holds passwords and can be read by others; chmod "
+			"600 it",
+			path);
+		return NULL;
+	}
+	text = xcalloc(NETRC_MAX + 1, 1);
+	while (len < NETRC_MAX) {
+		ssize_t r = read(fd, text + len, NETRC_MAX - len);
+		if (r <= 0) {
+			break;
+		}
+		len += (size_t)r;
+	}
+	close(fd);
+	pw = netrc_find(text, host, user);
+	explicit_bzero(text, len);
+	free(text);
+	return pw;
+}
