@@ -70,8 +70,8 @@ int smtp_open(struct smtp *s, const char *host, const char *port,
 	return 0;
 }
 
-static void vqueue(struct smtp *s, const char *shown, const char *fmt,
-		   va_list ap)
+__attribute__((format(printf, 3, 0))) static void
+vqueue(struct smtp *s, const char *shown, const char *fmt, va_list ap)
 {
 	size_t start = s->wq.len;
 

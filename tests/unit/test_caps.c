@@ -236,8 +236,8 @@ static void test_auth_bit(void)
 	is_int(caps_auth_bit("PLAIN LOGIN", 5), AUTH_PLAIN,
 	       "caps_auth_bit reads only n bytes");
 	is_int(caps_auth_bit("LOGIN", 4), 0, "caps_auth_bit(\"LOGI\", 4)");
-	ok(AUTH_PLAIN && AUTH_LOGIN && AUTH_CRAM_MD5 && AUTH_SCRAM_SHA_256 &&
-		   AUTH_XOAUTH2 &&
+	ok(AUTH_PLAIN != 0 && AUTH_LOGIN != 0 && AUTH_CRAM_MD5 != 0 &&
+		   AUTH_SCRAM_SHA_256 != 0 && AUTH_XOAUTH2 != 0 &&
 		   !((AUTH_PLAIN | AUTH_LOGIN) &
 		     (AUTH_CRAM_MD5 | AUTH_SCRAM_SHA_256 | AUTH_XOAUTH2)) &&
 		   !(AUTH_PLAIN & AUTH_LOGIN) &&
