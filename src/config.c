@@ -138,19 +138,32 @@ static int parse_account(struct config *c, char *rest, int line,
 	return 0;
 }
 
-/* A value may be "quoted", with \" and \\ inside. */
+/* A value may be "quoted", with \" and \\ inside, when the quotes
+ * enclose all of it; a value that only starts with a quoted part (a
+ * display name: "Work, Inc" <w@example.com>) stays as it is. */
 static int unquote(char *v, int line, const struct config *c, struct err *e)
 {
-	size_t n = strlen(v), o = 0;
+	size_t n = strlen(v), close = 0;
 
 	if (n == 0 || v[0] != '"') {
 		return 0;
 	}
-	if (n < 2 || v[n - 1] != '"') {
+	for (size_t i = 1; i < n && close == 0; i++) {
+		if (v[i] == '\\') {
+			i++;
+		} else if (v[i] == '"') {
+			close = i;
+		}
+	}
+	if (close == 0) {
 		return bad(e, c, line, "unclosed quote", NULL);
 	}
-	for (size_t i = 1; i + 1 < n; i++) {
-		if (v[i] == '\\' && i + 2 < n) {
+	if (close != n - 1) {
+		return 0;
+	}
+	size_t o = 0;
+	for (size_t i = 1; i < close; i++) {
+		if (v[i] == '\\') {
 			i++;
 		}
 		v[o++] = v[i];

@@ -12,12 +12,24 @@
 #include "xalloc.h"
 
 /* Next white-space separated token, or a "quoted" one; NULL at end. */
-static const char *token(const char **p, size_t *n)
+static const char *token(const char *base, const char **p, size_t *n)
 {
 	const char *s = *p;
 
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
-		s++;
+	for (;;) {
+		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r') {
+			s++;
+		}
+		/* A line whose first word starts with '#' is a comment (as
+		 * curl and msmtp read); a '#' inside a password is not. */
+		const char *b = s;
+		while (b > base && (b[-1] == ' ' || b[-1] == '\t')) {
+			b--;
+		}
+		if (*s != '#' || (b > base && b[-1] != '\n')) {
+			break;
+		}
+		s += strcspn(s, "\n");
 	}
 	if (*s == '\0') {
 		*p = s;
@@ -56,7 +68,7 @@ char *netrc_find(const char *text, const char *host, const char *user)
 	size_t llen = 0, plen = 0;
 
 	for (;;) {
-		t = token(&p, &n);
+		t = token(text, &p, &n);
 		bool next_entry = t == NULL || tok_is(t, n, "machine") ||
 				  tok_is(t, n, "default");
 		if (next_entry && in_entry && match && pass != NULL &&
@@ -69,7 +81,7 @@ char *netrc_find(const char *text, const char *host, const char *user)
 			return NULL;
 		}
 		if (tok_is(t, n, "machine")) {
-			const char *h = token(&p, &n);
+			const char *h = token(text, &p, &n);
 			in_entry = true;
 			match = h != NULL && strlen(host) == n &&
 				strncasecmp(h, host, n) == 0;
@@ -79,16 +91,16 @@ char *netrc_find(const char *text, const char *host, const char *user)
 			match = true;
 			login = pass = NULL;
 		} else if (tok_is(t, n, "login")) {
-			login = token(&p, &llen);
+			login = token(text, &p, &llen);
 		} else if (tok_is(t, n, "password")) {
-			pass = token(&p, &plen);
+			pass = token(text, &p, &plen);
 		} else if (tok_is(t, n, "account")) {
-			token(&p, &n);
+			token(text, &p, &n);
 		} else if (tok_is(t, n, "macdef")) {
 			/* A macro runs to the next empty line. */
+			/* The macro belongs to its entry, which goes on. */
 			const char *end = strstr(p, "\n\n");
 			p = end != NULL ? end + 2 : p + strlen(p);
-			in_entry = false;
 		}
 	}
 }
@@ -119,7 +131,17 @@ char *netrc_password(const char *path, const char *host, const char *user,
 	text = xcalloc(NETRC_MAX + 1, 1);
 	while (len < NETRC_MAX) {
 		ssize_t r = read(fd, text + len, NETRC_MAX - len);
-		if (r <= 0) {
+		if (r < 0 && errno == EINTR) {
+			continue;
+		}
+		if (r < 0) {
+			err_sys(e, ERR_CONFIG, errno, "%s", path);
+			close(fd);
+			explicit_bzero(text, len);
+			free(text);
+			return NULL;
+		}
+		if (r == 0) {
 			break;
 		}
 		len += (size_t)r;

@@ -142,6 +142,44 @@ static int header_line(struct rawmsg *m, struct field *f, const char *line,
 	return 0;
 }
 
+/* One line of the header block (its line end removed): checked, then
+ * filed. Returns 1 for the empty line that starts the body. */
+static int one_line(struct rawmsg *m, struct field *f, struct buf *line,
+		    int lineno, int *fields, struct addrlist *rs[3],
+		    struct err *e)
+{
+	if (line->len > 0 && line->data[line->len - 1] == '\r') {
+		line->data[--line->len] = '\0';
+	}
+	if (line->len > RAWMSG_LINE_MAX) {
+		return err_set(e, ERR_DATA, "line %d: longer than %d octets",
+			       lineno, RAWMSG_LINE_MAX);
+	}
+	/* RFC 5322 2.2: printable characters and white space only; a
+	 * bare CR would become a line break on the wire. */
+	if (line->len > 0 && memchr(line->data, '\r', line->len) != NULL) {
+		return err_set(e, ERR_DATA, "line %d: a bare CR in the header",
+			       lineno);
+	}
+	if (line->len > 0 && memchr(line->data, '\0', line->len) != NULL) {
+		return err_set(e, ERR_DATA, "line %d: a NUL byte in the header",
+			       lineno);
+	}
+	if (line->len == 0) {
+		return 1;
+	}
+	if (lineno == 1 && strncmp(line->data, "From ", 5) == 0) {
+		return 0; /* an mbox separator, not a field */
+	}
+	if (line->data[0] != ' ' && line->data[0] != '\t' &&
+	    ++*fields > RAWMSG_FIELDS_MAX) {
+		return err_set(e, ERR_DATA,
+			       "line %d: more than %d header fields", lineno,
+			       RAWMSG_FIELDS_MAX);
+	}
+	return header_line(m, f, line->data, line->len, lineno, rs, e);
+}
+
 int rawmsg_read(struct rawmsg *m, const char *path, struct err *e)
 {
 	struct field f = { 0 };
@@ -150,7 +188,7 @@ int rawmsg_read(struct rawmsg *m, const char *path, struct err *e)
 	struct buf line;
 	char *block = xcalloc(SOURCE_BLOCK, 1);
 	uint64_t offset = 0, body_at = 0;
-	int lineno = 0, fields = 0, ret = -1;
+	int lineno = 0, fields = 0, ret = -1, k;
 	bool in_body = false, seen_eof = false;
 	ssize_t r;
 
@@ -170,6 +208,14 @@ int rawmsg_read(struct rawmsg *m, const char *path, struct err *e)
 		for (ssize_t i = 0; i < r && !in_body; i++) {
 			char ch = block[i];
 			offset++;
+			/* Bcc fields are not sent but count all the same. */
+			if (offset > RAWMSG_HEADER_MAX) {
+				err_set(e, ERR_DATA,
+					"the header block is larger than %d "
+					"bytes",
+					RAWMSG_HEADER_MAX);
+				goto out;
+			}
 			if (ch != '\n') {
 				if (buf_putc(&line, ch) == -1) {
 					err_set(e, ERR_DATA,
@@ -179,54 +225,24 @@ int rawmsg_read(struct rawmsg *m, const char *path, struct err *e)
 				}
 				continue;
 			}
-			lineno++;
-			if (line.len > 0 && line.data[line.len - 1] == '\r') {
-				line.data[--line.len] = '\0';
-			}
-			if (line.len > RAWMSG_LINE_MAX) {
-				err_set(e, ERR_DATA,
-					"line %d: longer than %d octets",
-					lineno, RAWMSG_LINE_MAX);
+			k = one_line(m, &f, &line, ++lineno, &fields, rs, e);
+			if (k < 0) {
 				goto out;
 			}
-			if (line.len > 0 && memchr(line.data, '\r', line.len)) {
-				err_set(e, ERR_DATA,
-					"line %d: a bare CR in the header",
-					lineno);
-				goto out;
-			}
-			if (line.len == 0) {
+			if (k == 1) {
 				in_body = true;
 				body_at = offset;
-			} else if (lineno == 1 &&
-				   strncmp(line.data, "From ", 5) == 0) {
-				/* An mbox separator, not a field. */
-			} else {
-				if (line.data[0] != ' ' &&
-				    line.data[0] != '\t' &&
-				    ++fields > RAWMSG_FIELDS_MAX) {
-					err_set(e, ERR_DATA,
-						"line %d: more than %d header "
-						"fields",
-						lineno, RAWMSG_FIELDS_MAX);
-					goto out;
-				}
-				if (header_line(m, &f, line.data, line.len,
-						lineno, rs, e) == -1) {
-					goto out;
-				}
 			}
 			buf_reset(&line);
 		}
 	}
-	if (!in_body && line.len > 0) {
-		/* The last field had no line end and there is no body. */
-		if (header_line(m, &f, line.data, line.len, lineno + 1, rs,
-				e) == -1) {
+	if (!in_body) {
+		/* The input ended inside the header block: its last line
+		 * (if any, with no line end) is checked like the others. */
+		if (line.len > 0 &&
+		    one_line(m, &f, &line, ++lineno, &fields, rs, e) < 0) {
 			goto out;
 		}
-		body_at = offset;
-	} else if (!in_body) {
 		body_at = offset;
 	}
 	if (finish_field(m, &f, &rto, &rcc, &rbcc, e) == -1) {
