@@ -332,6 +332,117 @@ static bool parse_bool(const struct origin *o, const char *v)
 	fail(o, "'%s' is not on or off", v);
 }
 
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9') {
+		return ch - '0';
+	}
+	if (ch >= 'a' && ch <= 'f') {
+		return ch - 'a' + 10;
+	}
+	if (ch >= 'A' && ch <= 'F') {
+		return ch - 'A' + 10;
+	}
+	return -1;
+}
+
+/* RFC 3986 2.1 percent-decoding, for a user name like me%40example.org. */
+static char *pct_decode(const char *s, size_t n)
+{
+	char *out = xcalloc(n + 1, 1);
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n + 0 + 1 && hexval(s[i + 1]) >= 0 &&
+		    hexval(s[i + 2]) >= 0) {
+			out[o++] = (char)(hexval(s[i + 1]) * 16 +
+					  hexval(s[i + 2]));
+			i += 2;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	return out;
+}
+
+void options_parse_server(const char *url, struct server *sv,
+			  const struct origin *o)
+{
+	const char *p = url, *at, *end, *colon;
+	bool scheme_tls = false;
+
+	memset(sv, 0, sizeof(*sv));
+	if (strncasecmp(p, "smtps://", 8) == 0) {
+		p += 8;
+		scheme_tls = true;
+	} else if (strncasecmp(p, "smtp://", 7) == 0) {
+		p += 7;
+	} else if (strstr(p, "://") != NULL) {
+		fail(o, "'%s': the scheme must be smtp:// or smtps://", url);
+	}
+	end = p + strcspn(p, "/?#");
+	if (*end != '\0' && strcmp(end, "/") != 0) {
+		fail(o, "'%s': unexpected path", url);
+	}
+	at = NULL;
+	for (const char *q = p; q < end; q++) {
+		if (*q == '@') {
+			at = q;
+		}
+	}
+	if (at != NULL) {
+		if (memchr(p, ':', (size_t)(at - p)) != NULL) {
+			fail(o, "a password does not go in the URL (nor "
+				"anywhere on the command line); use "
+				"--password-command, --password-file or "
+				"POSTA_PASSWORD");
+		}
+		sv->user = pct_decode(p, (size_t)(at - p));
+		p = at + 1;
+	}
+	if (*p == '[') {
+		const char *rb = memchr(p, ']', (size_t)(end - p));
+		if (rb == NULL) {
+			fail(o, "'%s': unclosed '['", url);
+		}
+		sv->host = xstrndup(p + 1, (size_t)(rb - p - 1));
+		colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
+		if (rb + 1 < end && colon == NULL) {
+			fail(o, "'%s': junk after ']'", url);
+		}
+	} else {
+		colon = memchr(p, ':', (size_t)(end - p));
+		sv->host = xstrndup(p, (size_t)((colon ? colon : end) - p));
+	}
+	if (sv->host[0] == '\0') {
+		fail(o, "'%s': no host name", url);
+	}
+	if (colon != NULL) {
+		const char *errstr;
+		char *port = xstrndup(colon + 1, (size_t)(end - colon - 1));
+		strtonum(port, 1, 65535, &errstr);
+		if (errstr != NULL) {
+			fail(o, "'%s': bad port '%s'", url, port);
+		}
+		sv->port = port;
+	} else {
+		sv->port = xstrdup(scheme_tls ? "465" : "587");
+	}
+	/* RFC 8314 3.3: port 465 is implicit TLS whatever the scheme. */
+	if (scheme_tls || strcmp(sv->port, "465") == 0) {
+		sv->tls = DELIVER_TLS;
+	} else {
+		sv->tls = DELIVER_STARTTLS;
+	}
+}
+
+void server_finish(struct server *sv)
+{
+	free(sv->host);
+	free(sv->port);
+	free(sv->user);
+}
+
 /* One setting, from a flag or a configuration line; the one place
  * where values are checked. */
 static void apply(struct state *st, int ch, const char *arg,
@@ -423,9 +534,13 @@ static void apply(struct state *st, int ch, const char *arg,
 	case 'n':
 		st->act = ACT_DRY_RUN;
 		break;
-	case OPT_SERVER:
+	case OPT_SERVER: {
+		struct server sv;
+		options_parse_server(arg, &sv, o);
+		server_finish(&sv);
 		replace(&d->server, arg);
 		break;
+	}
 	case OPT_TLS:
 		if (strcmp(arg, "starttls") != 0 && strcmp(arg, "tls") != 0 &&
 		    strcmp(arg, "none") != 0) {
@@ -436,9 +551,26 @@ static void apply(struct state *st, int ch, const char *arg,
 	case OPT_TLS_CA:
 		replace(&d->tls_ca, arg);
 		break;
-	case OPT_TLS_FINGERPRINT:
+	case OPT_TLS_FINGERPRINT: {
+		/* A SHA-256: 64 hex digits, colons between pairs allowed. */
+		size_t hex = 0;
+		for (const char *p = arg; *p; p++) {
+			if (isxdigit((unsigned char)*p)) {
+				hex++;
+			} else if (*p != ':') {
+				hex = 0;
+				break;
+			}
+		}
+		if (hex != 64) {
+			fail(o,
+			     "'%s' is not a SHA-256 fingerprint (64 hex "
+			     "digits)",
+			     arg);
+		}
 		replace(&d->tls_fingerprint, arg);
 		break;
+	}
 	case OPT_TLS_CERT:
 		replace(&d->tls_cert, arg);
 		break;
@@ -651,7 +783,54 @@ bool options_sendmail_wanted(int argc, char *argv[])
 /* sendmail's flags that take a value, attached or as the next word. */
 static bool sendmail_takes_value(char c)
 {
-	return strchr("BCFNRVXfhLOprq", c) != NULL;
+	return c != '\0' && strchr("ABCFLNORVXbfhopqr", c) != NULL;
+}
+
+/* -oX, -bX, -qX and -AX take only what is attached: -oi, -bm, -q. */
+static bool sendmail_attached_only(char c)
+{
+	return c == 'o' || c == 'b' || c == 'q' || c == 'A';
+}
+
+/* One of sendmail's flags (val: its value, or NULL). */
+static void sendmail_flag(struct state *st, char c, const char *val)
+{
+	switch (c) {
+	case 't':
+		st->extract = true;
+		break;
+	case 'f':
+	case 'r':
+		flag(st, 'r', val);
+		break;
+	case 'F':
+		replace(&st->full_name, val);
+		break;
+	case 'N': {
+		/* sendmail's -N: never, or success,failure,delay. */
+		char *v = xstrdup(val);
+		for (char *p = v; *p; p++) {
+			*p = (char)toupper((unsigned char)*p);
+		}
+		flag(st, OPT_DSN_NOTIFY, v);
+		free(v);
+		break;
+	}
+	case 'R':
+		flag(st, OPT_DSN_RETURN, val);
+		break;
+	case 'V':
+		flag(st, OPT_DSN_ENVID, val);
+		break;
+	case 'v':
+		flag(st, 'v', NULL);
+		break;
+	default:
+		/* -i, -oi, -oem, -bm, -B8BITMIME, -C, -X, ...: what
+		 * sendmail does with them posta does anyway, or it
+		 * does not apply; msmtp ignores them too. */
+		break;
+	}
 }
 
 void options_parse_sendmail(struct state *st, int argc, char *argv[])
@@ -698,59 +877,66 @@ void options_parse_sendmail(struct state *st, int argc, char *argv[])
 			flag(st, lo->val, val);
 			continue;
 		}
-		char c = a[1];
-		const char *val = NULL;
-		if (sendmail_takes_value(c)) {
-			if (a[2] != '\0') {
-				val = a + 2;
-			} else if (i + 1 < argc && c != 'q') {
-				val = argv[++i];
-			} else if (c != 'q') {
-				errx(EX_USAGE,
-				     "sendmail option '-%c' needs a "
-				     "value",
-				     c);
+		/* Flags may be grouped (-tv, -tf addr); one that takes a
+		 * value takes the rest of the word, or the next word. */
+		for (const char *f = a + 1; *f != '\0'; f++) {
+			char c = *f;
+			const char *val = NULL;
+			if (sendmail_takes_value(c)) {
+				if (f[1] != '\0') {
+					val = f + 1;
+				} else if (!sendmail_attached_only(c) &&
+					   i + 1 < argc) {
+					val = argv[++i];
+				} else if (!sendmail_attached_only(c)) {
+					errx(EX_USAGE,
+					     "sendmail option '-%c' needs a "
+					     "value",
+					     c);
+				}
 			}
-		}
-		switch (c) {
-		case 't':
-			st->extract = true;
-			break;
-		case 'f':
-		case 'r':
-			flag(st, 'r', val);
-			break;
-		case 'F':
-			replace(&st->full_name, val);
-			break;
-		case 'N': {
-			/* sendmail's -N: never, or success,failure,delay. */
-			char *v = xstrdup(val);
-			for (char *p = v; *p; p++) {
-				*p = (char)toupper((unsigned char)*p);
+			sendmail_flag(st, c, val);
+			if (val != NULL) {
+				break;
 			}
-			flag(st, OPT_DSN_NOTIFY, v);
-			free(v);
-			break;
-		}
-		case 'R':
-			flag(st, OPT_DSN_RETURN, val);
-			break;
-		case 'V':
-			flag(st, OPT_DSN_ENVID, val);
-			break;
-		case 'v':
-			flag(st, 'v', NULL);
-			break;
-		default:
-			/* -i, -oi, -oem, -bm, -B8BITMIME, -C, -X, ...: what
-			 * sendmail does with them posta does anyway, or it
-			 * does not apply; msmtp ignores them too. */
-			break;
 		}
 	}
 	for (; i < argc; i++) {
 		add_recipients(st, argv[i]);
+	}
+	/* Standard input is the whole message here: flags that would
+	 * build one have nothing to work on. --from gives the author to
+	 * add when the message has none, --bcc more envelope recipients. */
+	static const int composing[] = {
+		's',
+		'c',
+		'R',
+		OPT_SENDER,
+		'a',
+		OPT_INLINE,
+		OPT_HTML,
+		'B',
+		'H',
+		OPT_CHARSET,
+		OPT_DIGEST,
+		OPT_IN_REPLY_TO,
+		OPT_REFERENCES,
+		OPT_MESSAGE_ID,
+		OPT_DATE,
+		OPT_ATTACH_TYPE,
+		OPT_ATTACH_NAME,
+	};
+	for (size_t k = 0; k < sizeof(composing) / sizeof(composing[0]); k++) {
+		if (st->given[composing[k]]) {
+			const struct option *lo = longopts;
+			while (lo->name != NULL && lo->val != composing[k]) {
+				lo++;
+			}
+			errx(EX_USAGE,
+			     "--%s does not apply in the sendmail interface, "
+			     "where standard input is the whole message",
+			     lo->name ? lo->name : "?");
+		}
 	}
 }
 
@@ -774,9 +960,13 @@ static void apply_entry(void *vctx, const struct config_entry *ent)
 		errx(EX_CONFIG, "%s:%d: unknown key '%s'", ctx->file, ent->line,
 		     ent->key);
 	}
-	/* In the sendmail interface From comes from the message; the
-	 * file's from only fills in a missing one. */
 	if (st->given[ch]) {
+		return; /* flags win over the file */
+	}
+	/* A password source on the command line replaces the file's. */
+	if ((ch == OPT_PASSWORD || ch == OPT_PASSWORD_COMMAND ||
+	     ch == OPT_PASSWORD_FILE) &&
+	    (st->given[OPT_PASSWORD_COMMAND] || st->given[OPT_PASSWORD_FILE])) {
 		return;
 	}
 	struct origin o = { ctx->file, ent->line, ent->key };
@@ -812,6 +1002,23 @@ static char *default_config_path(bool *is_default)
 	return NULL;
 }
 
+/* Settings that only make sense together, wherever each came from. */
+static void check_pairs(const struct state *st)
+{
+	const struct delivery *d = &st->d;
+
+	if ((d->tls_cert == NULL) != (d->tls_key == NULL)) {
+		int ch = d->tls_cert != NULL ? OPT_TLS_CERT : OPT_TLS_KEY;
+		struct origin o = st->from[ch];
+		o.name = ch == OPT_TLS_CERT ? "tls-cert" : "tls-key";
+		if (o.file == NULL) {
+			o.name = ch == OPT_TLS_CERT ? "--tls-cert"
+						    : "--tls-key";
+		}
+		fail(&o, "--tls-cert and --tls-key go together");
+	}
+}
+
 void options_apply_config(struct state *st, const char *from_addr)
 {
 	struct config c;
@@ -822,6 +1029,7 @@ void options_apply_config(struct state *st, const char *from_addr)
 	const char *account = NULL;
 
 	if (path == NULL) {
+		check_pairs(st);
 		if (st->account != NULL) {
 			errx(EX_CONFIG,
 			     "--account %s: no configuration file "
@@ -844,6 +1052,7 @@ void options_apply_config(struct state *st, const char *from_addr)
 	}
 	config_finish(&c);
 	free(path);
+	check_pairs(st);
 }
 
 static void show(const struct state *st, int ch, const char *value, bool secret)
@@ -886,7 +1095,16 @@ void options_show(const struct state *st)
 		show(st, 'f', st->m.from.v[0].addr, false);
 	}
 	show(st, OPT_SERVER, d->server, false);
-	show(st, OPT_TLS, d->tls ? d->tls : "starttls", false);
+	const char *tls = d->tls;
+	if (tls == NULL && d->server != NULL) {
+		struct server sv;
+		struct origin so = { NULL, 0, "--server" };
+		options_parse_server(d->server, &sv, &so);
+		tls = sv.tls == DELIVER_TLS ? "tls (from the server URL)"
+					    : "starttls";
+		server_finish(&sv);
+	}
+	show(st, OPT_TLS, tls != NULL ? tls : "starttls", false);
 	show(st, OPT_TLS_CA, d->tls_ca, false);
 	show(st, OPT_TLS_FINGERPRINT, d->tls_fingerprint, false);
 	show(st, OPT_TLS_CERT, d->tls_cert, false);

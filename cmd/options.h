@@ -10,6 +10,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "deliver.h"
 #include "message.h"
 
 enum {
@@ -103,6 +104,14 @@ struct state {
 	char *origin_file;
 };
 
+/* smtp://[user@]host[:port], smtps://..., or host[:port]. */
+struct server {
+	char *host;
+	char *port;
+	char *user;
+	enum deliver_tls tls;
+};
+
 extern const struct option longopts[];
 extern const char usage_text[];
 
@@ -119,6 +128,10 @@ void options_parse_sendmail(struct state *st, int argc, char *argv[]);
 /* Reads the configuration file and applies what the command line left
  * unset, for the account chosen by --account or by from_addr. */
 void options_apply_config(struct state *st, const char *from_addr);
+/* Parses a server URL; exits naming o when it is bad. */
+void options_parse_server(const char *url, struct server *sv,
+			  const struct origin *o);
+void server_finish(struct server *sv);
 /* Prints the effective settings with secrets masked. */
 void options_show(const struct state *st);
 /* The AUTH_* bit for a mechanism name; exits naming it when unknown. */

@@ -122,128 +122,6 @@ static void default_from(struct message *m)
 	free(host);
 }
 
-/* smtp://[user@]host[:port], smtps://..., or host[:port]. */
-struct server {
-	char *host;
-	char *port;
-	char *user;
-	enum deliver_tls tls;
-};
-
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9') {
-		return ch - '0';
-	}
-	if (ch >= 'a' && ch <= 'f') {
-		return ch - 'a' + 10;
-	}
-	if (ch >= 'A' && ch <= 'F') {
-		return ch - 'A' + 10;
-	}
-	return -1;
-}
-
-/* RFC 3986 2.1 percent-decoding, for a user name like me%40example.org. */
-static char *pct_decode(const char *s, size_t n)
-{
-	char *out = xcalloc(n + 1, 1);
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n + 0 + 1 && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			out[o++] = (char)(hexval(s[i + 1]) * 16 +
-					  hexval(s[i + 2]));
-			i += 2;
-		} else {
-			out[o++] = s[i];
-		}
-	}
-	return out;
-}
-
-static void parse_server(const char *url, struct server *sv)
-{
-	const char *p = url, *at, *end, *colon;
-	bool scheme_tls = false;
-
-	memset(sv, 0, sizeof(*sv));
-	if (strncasecmp(p, "smtps://", 8) == 0) {
-		p += 8;
-		scheme_tls = true;
-	} else if (strncasecmp(p, "smtp://", 7) == 0) {
-		p += 7;
-	} else if (strstr(p, "://") != NULL) {
-		errx(EX_USAGE,
-		     "--server: '%s': the scheme must be smtp:// "
-		     "or smtps://",
-		     url);
-	}
-	end = p + strcspn(p, "/?#");
-	if (*end != '\0' && strcmp(end, "/") != 0) {
-		errx(EX_USAGE, "--server: '%s': unexpected path", url);
-	}
-	at = NULL;
-	for (const char *q = p; q < end; q++) {
-		if (*q == '@') {
-			at = q;
-		}
-	}
-	if (at != NULL) {
-		if (memchr(p, ':', (size_t)(at - p)) != NULL) {
-			errx(EX_USAGE, "--server: a password does not go in "
-				       "the URL (nor anywhere on the command "
-				       "line); use --password-command, "
-				       "--password-file or POSTA_PASSWORD");
-		}
-		sv->user = pct_decode(p, (size_t)(at - p));
-		p = at + 1;
-	}
-	if (*p == '[') {
-		const char *rb = memchr(p, ']', (size_t)(end - p));
-		if (rb == NULL) {
-			errx(EX_USAGE, "--server: '%s': unclosed '['", url);
-		}
-		sv->host = xstrndup(p + 1, (size_t)(rb - p - 1));
-		colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
-		if (rb + 1 < end && colon == NULL) {
-			errx(EX_USAGE, "--server: '%s': junk after ']'", url);
-		}
-	} else {
-		colon = memchr(p, ':', (size_t)(end - p));
-		sv->host = xstrndup(p, (size_t)((colon ? colon : end) - p));
-	}
-	if (sv->host[0] == '\0') {
-		errx(EX_USAGE, "--server: '%s': no host name", url);
-	}
-	if (colon != NULL) {
-		const char *errstr;
-		char *port = xstrndup(colon + 1, (size_t)(end - colon - 1));
-		strtonum(port, 1, 65535, &errstr);
-		if (errstr != NULL) {
-			errx(EX_USAGE, "--server: '%s': bad port '%s'", url,
-			     port);
-		}
-		sv->port = port;
-	} else {
-		sv->port = xstrdup(scheme_tls ? "465" : "587");
-	}
-	/* RFC 8314 3.3: port 465 is implicit TLS whatever the scheme. */
-	if (scheme_tls || strcmp(sv->port, "465") == 0) {
-		sv->tls = DELIVER_TLS;
-	} else {
-		sv->tls = DELIVER_STARTTLS;
-	}
-}
-
-static void server_finish(struct server *sv)
-{
-	free(sv->host);
-	free(sv->port);
-	free(sv->user);
-}
-
 /* Password sources in the order posta(1) gives; a prompt only with a
  * terminal, so a cron job fails at once, naming what it tried. */
 static char *get_password(const struct delivery *d, const char *user,
@@ -345,7 +223,8 @@ static void setup_delivery(const struct delivery *d, struct server *sv,
 		errx(EX_CONFIG, "no server: give --server=smtp://host (or -n "
 				"to print the message)");
 	}
-	parse_server(d->server, sv);
+	struct origin so = { NULL, 0, "--server" };
+	options_parse_server(d->server, sv, &so);
 	memset(o, 0, sizeof(*o));
 	o->host = sv->host;
 	o->port = sv->port;
@@ -368,9 +247,6 @@ static void setup_delivery(const struct delivery *d, struct server *sv,
 	o->tlso.fingerprint = d->tls_fingerprint;
 	o->tlso.cert_file = d->tls_cert;
 	o->tlso.key_file = d->tls_key;
-	if ((d->tls_cert == NULL) != (d->tls_key == NULL)) {
-		errx(EX_USAGE, "--tls-cert and --tls-key go together");
-	}
 	/* RFC 5321 4.1.4: our fully qualified name; without one, deliver
 	 * uses the address literal of our end, never "localhost". */
 	o->helo = d->helo;
@@ -518,7 +394,10 @@ static struct composition *prepare_whole(struct state *st, struct rawmsg *raw,
 	/* The author to add when the message has none: -F's name with
 	 * -f's address, else the configured or default From (sendmail
 	 * and msmtp do the same). */
-	const char *addr = st->d.envelope_from.addr != NULL &&
+	/* -f on the command line names the author to add, as sendmail
+	 * and msmtp do; a configured envelope-from is a bounce address,
+	 * not an author. */
+	const char *addr = st->given['r'] && st->d.envelope_from.addr != NULL &&
 					   *st->d.envelope_from.addr != '\0'
 				   ? st->d.envelope_from.addr
 				   : st->m.from.v[0].addr;
@@ -601,7 +480,8 @@ int main(int argc, char *argv[])
 	const char *from;
 	if (have_raw) {
 		c = prepare_whole(&st, &raw, &env, &added_from);
-		lists[nlists++] = &m->to; /* the arguments */
+		lists[nlists++] = &m->to;  /* the arguments */
+		lists[nlists++] = &m->bcc; /* --bcc */
 		if (st.extract) {
 			lists[nlists++] = &raw.to;
 			lists[nlists++] = &raw.cc;

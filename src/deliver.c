@@ -194,8 +194,8 @@ int deliver_send(const struct deliver_opts *o, struct composition *c,
 	}
 	if (eight && !s.caps.eightbitmime) {
 		err_set(e, ERR_UNAVAIL,
-			"%s: an attached message has 8-bit text and the "
-			"server does not offer 8BITMIME; nothing was sent",
+			"%s: the message has 8-bit text and the server does "
+			"not offer 8BITMIME; nothing was sent",
 			o->host);
 		goto out;
 	}

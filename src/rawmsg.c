@@ -87,8 +87,14 @@ static int finish_field(struct rawmsg *m, struct field *f,
 		m->resent = true;
 		keep = false;
 	} else if (is_named(raw, "From")) {
+		/* Only read to choose the account and envelope sender; an
+		 * author without a domain (Vixie cron's "root (Cron
+		 * Daemon)") still goes through as it is. */
+		struct err ignored;
 		m->has_from = true;
-		r = take_addrs(f, &m->from, e);
+		if (take_addrs(f, &m->from, &ignored) == -1) {
+			addrlist_finish(&m->from);
+		}
 	} else if (is_named(raw, "Date")) {
 		m->has_date = true;
 	} else if (is_named(raw, "Message-ID")) {
