@@ -202,19 +202,19 @@ static void fail(const struct origin *o, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (o->file != NULL) {
-		errx(EX_CONFIG, "%s:%d: %s: %s", o->file, o->line, o->name,
-		     msg);
+		fatal(EX_CONFIG, "%s:%d: %s: %s", o->file, o->line, o->name,
+		      msg);
 	}
-	errx(EX_USAGE, "%s: %s", o->name, msg);
+	fatal(EX_USAGE, "%s: %s", o->name, msg);
 }
 
 static void fail_err(const struct origin *o, const struct err *e)
 {
 	if (o->file != NULL) {
-		errx(EX_CONFIG, "%s:%d: %s: %s", o->file, o->line, o->name,
-		     e->msg);
+		fatal(EX_CONFIG, "%s:%d: %s: %s", o->file, o->line, o->name,
+		      e->msg);
 	}
-	errx(EX_USAGE, "%s", e->msg);
+	fatal(EX_USAGE, "%s", e->msg);
 }
 
 static void parse_addrs(const struct origin *o, const char *s,
@@ -271,10 +271,10 @@ unsigned options_auth_bit(const char *name)
 	unsigned bit = caps_auth_bit(name, strlen(name));
 
 	if (bit == 0) {
-		errx(EX_USAGE,
-		     "--auth: '%s' is not one of PLAIN, LOGIN, CRAM-MD5, "
-		     "SCRAM-SHA-256, XOAUTH2",
-		     name);
+		fatal(EX_USAGE,
+		      "--auth: '%s' is not one of PLAIN, LOGIN, CRAM-MD5, "
+		      "SCRAM-SHA-256, XOAUTH2",
+		      name);
 	}
 	return bit;
 }
@@ -679,7 +679,7 @@ static void apply(struct state *st, int ch, const char *arg,
 		printf("posta %s\n", POSTA_VERSION);
 		exit(EX_OK);
 	default:
-		errx(EX_SOFTWARE, "option %d has no handler", ch);
+		fatal(EX_SOFTWARE, "option %d has no handler", ch);
 	}
 }
 
@@ -699,14 +699,14 @@ static void bad_option(char *const argv[], int ch)
 	const char *arg = argv[optind - 1];
 
 	if (ch == ':') {
-		errx(EX_USAGE, "option '%s' needs a value (see posta --help)",
-		     arg);
+		fatal(EX_USAGE, "option '%s' needs a value (see posta --help)",
+		      arg);
 	}
 	if (optopt != 0 && (arg[0] != '-' || arg[1] != '-')) {
-		errx(EX_USAGE, "unknown option '-%c' (see posta --help)",
-		     optopt);
+		fatal(EX_USAGE, "unknown option '-%c' (see posta --help)",
+		      optopt);
 	}
-	errx(EX_USAGE, "unknown option '%s' (see posta --help)", arg);
+	fatal(EX_USAGE, "unknown option '%s' (see posta --help)", arg);
 }
 
 static void flag(struct state *st, int ch, const char *arg)
@@ -751,8 +751,8 @@ void options_parse(struct state *st, int argc, char *argv[])
 		flag(st, ch, optarg);
 	}
 	if (st->pending_type != NULL || st->pending_name != NULL) {
-		errx(EX_USAGE, "--attach-type and --attach-name apply to a "
-			       "following -a or --inline, and none follows");
+		fatal(EX_USAGE, "--attach-type and --attach-name apply to a "
+				"following -a or --inline, and none follows");
 	}
 	for (int i = optind; i < argc; i++) {
 		add_recipients(st, argv[i]);
@@ -856,10 +856,10 @@ void options_parse_sendmail(struct state *st, int argc, char *argv[])
 			const struct option *lo = long_named(a + 2, n);
 			const char *val = NULL;
 			if (lo == NULL) {
-				errx(EX_USAGE,
-				     "unknown option '%s' (see posta "
-				     "--help)",
-				     a);
+				fatal(EX_USAGE,
+				      "unknown option '%s' (see posta "
+				      "--help)",
+				      a);
 			}
 			if (lo->has_arg == required_argument) {
 				if (eq != NULL) {
@@ -867,12 +867,12 @@ void options_parse_sendmail(struct state *st, int argc, char *argv[])
 				} else if (i + 1 < argc) {
 					val = argv[++i];
 				} else {
-					errx(EX_USAGE,
-					     "option '%s' needs a value", a);
+					fatal(EX_USAGE,
+					      "option '%s' needs a value", a);
 				}
 			} else if (eq != NULL) {
-				errx(EX_USAGE, "option '--%s' takes no value",
-				     lo->name);
+				fatal(EX_USAGE, "option '--%s' takes no value",
+				      lo->name);
 			}
 			flag(st, lo->val, val);
 			continue;
@@ -889,10 +889,10 @@ void options_parse_sendmail(struct state *st, int argc, char *argv[])
 					   i + 1 < argc) {
 					val = argv[++i];
 				} else if (!sendmail_attached_only(c)) {
-					errx(EX_USAGE,
-					     "sendmail option '-%c' needs a "
-					     "value",
-					     c);
+					fatal(EX_USAGE,
+					      "sendmail option '-%c' needs a "
+					      "value",
+					      c);
 				}
 			}
 			sendmail_flag(st, c, val);
@@ -932,10 +932,10 @@ void options_parse_sendmail(struct state *st, int argc, char *argv[])
 			while (lo->name != NULL && lo->val != composing[k]) {
 				lo++;
 			}
-			errx(EX_USAGE,
-			     "--%s does not apply in the sendmail interface, "
-			     "where standard input is the whole message",
-			     lo->name ? lo->name : "?");
+			fatal(EX_USAGE,
+			      "--%s does not apply in the sendmail interface, "
+			      "where standard input is the whole message",
+			      lo->name ? lo->name : "?");
 		}
 	}
 }
@@ -957,8 +957,8 @@ static void apply_entry(void *vctx, const struct config_entry *ent)
 	} else if ((lo = long_named(ent->key, strlen(ent->key))) != NULL) {
 		ch = lo->val;
 	} else {
-		errx(EX_CONFIG, "%s:%d: unknown key '%s'", ctx->file, ent->line,
-		     ent->key);
+		fatal(EX_CONFIG, "%s:%d: unknown key '%s'", ctx->file,
+		      ent->line, ent->key);
 	}
 	if (st->given[ch]) {
 		return; /* flags win over the file */
@@ -1031,24 +1031,24 @@ void options_apply_config(struct state *st, const char *from_addr)
 	if (path == NULL) {
 		check_pairs(st);
 		if (st->account != NULL) {
-			errx(EX_CONFIG,
-			     "--account %s: no configuration file "
-			     "(see --config)",
-			     st->account);
+			fatal(EX_CONFIG,
+			      "--account %s: no configuration file "
+			      "(see --config)",
+			      st->account);
 		}
 		return;
 	}
 	if (config_load(&c, path, &e) == -1) {
-		errx(EX_CONFIG, "%s", e.msg);
+		fatal(EX_CONFIG, "%s", e.msg);
 	}
 	if (config_choose(&c, st->account, from_addr, &account, &e) == -1) {
-		errx(EX_CONFIG, "%s", e.msg);
+		fatal(EX_CONFIG, "%s", e.msg);
 	}
 	st->config_file = xstrdup(path);
 	st->config_account = account != NULL ? xstrdup(account) : NULL;
 	struct cfg_ctx ctx = { st, st->config_file };
 	if (config_resolve(&c, account, apply_entry, &ctx, &e) == -1) {
-		errx(EX_CONFIG, "%s", e.msg);
+		fatal(EX_CONFIG, "%s", e.msg);
 	}
 	config_finish(&c);
 	free(path);

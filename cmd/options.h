@@ -112,6 +112,11 @@ struct server {
 	enum deliver_tls tls;
 };
 
+/* Prints "posta: " and the message as one line and exits with status;
+ * a whole message already read is saved to dead.letter first. */
+void fatal(int status, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
+
 extern const struct option longopts[];
 extern const char usage_text[];
 

@@ -3,6 +3,8 @@
  * that parses options, prints diagnostics and chooses exit statuses. */
 #include <ctype.h>
 #include <err.h>
+#include <stdarg.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
@@ -62,13 +64,13 @@ static int exit_status(enum err_class cls)
 
 static void die(const struct err *e)
 {
-	errx(exit_status(e->cls), "%s", e->msg);
+	fatal(exit_status(e->cls), "%s", e->msg);
 }
 
 static void random_bytes(void *p, size_t n)
 {
 	if (gnutls_rnd(GNUTLS_RND_NONCE, p, n) != 0) {
-		errx(EX_OSERR, "the random number generator failed");
+		fatal(EX_OSERR, "the random number generator failed");
 	}
 }
 
@@ -115,8 +117,8 @@ static void default_from(struct message *m)
 	buf_printf(&b, "%s@%s", user, host);
 	addr = buf_take(&b);
 	if (addr_parse_list(addr, &m->from, &e) == -1) {
-		errx(EX_USAGE,
-		     "no --from given and '%s' is not a valid address", addr);
+		fatal(EX_USAGE,
+		      "no --from given and '%s' is not a valid address", addr);
 	}
 	free(addr);
 	free(host);
@@ -156,12 +158,12 @@ static char *get_password(const struct delivery *d, const char *user,
 			pw = secret_prompt(prompt, &e);
 		}
 		if (pw == NULL) {
-			errx(EX_CONFIG,
-			     "no password for %s@%s: tried --password-command, "
-			     "--password-file, the password key, "
-			     "POSTA_PASSWORD, ~/.netrc and a terminal prompt "
-			     "(%s)",
-			     user, host, e.msg);
+			fatal(EX_CONFIG,
+			      "no password for %s@%s: tried --password-command, "
+			      "--password-file, the password key, "
+			      "POSTA_PASSWORD, ~/.netrc and a terminal prompt "
+			      "(%s)",
+			      user, host, e.msg);
 		}
 	}
 	if (pw == NULL) {
@@ -220,8 +222,8 @@ static void setup_delivery(const struct delivery *d, struct server *sv,
 	 * die of (a dry run keeps the default, so `| head` ends quietly). */
 	signal(SIGPIPE, SIG_IGN);
 	if (d->server == NULL) {
-		errx(EX_CONFIG, "no server: give --server=smtp://host (or -n "
-				"to print the message)");
+		fatal(EX_CONFIG, "no server: give --server=smtp://host (or -n "
+				 "to print the message)");
 	}
 	struct origin so = { NULL, 0, "--server" };
 	options_parse_server(d->server, sv, &so);
@@ -237,10 +239,10 @@ static void setup_delivery(const struct delivery *d, struct server *sv,
 		} else if (strcmp(d->tls, "none") == 0) {
 			o->tls = DELIVER_NONE;
 		} else {
-			errx(EX_USAGE,
-			     "--tls: '%s' is not starttls, tls or "
-			     "none",
-			     d->tls);
+			fatal(EX_USAGE,
+			      "--tls: '%s' is not starttls, tls or "
+			      "none",
+			      d->tls);
 		}
 	}
 	o->tlso.ca_file = d->tls_ca;
@@ -296,7 +298,7 @@ static int send_message(struct composition *c, const char *from,
 	int status;
 
 	if (n == 0) {
-		errx(EX_USAGE, "no recipients");
+		fatal(EX_USAGE, "no recipients");
 	}
 	o->from = from;
 	o->rcpts = rcpts;
@@ -349,7 +351,7 @@ static int probe(const struct delivery *d, enum action act, const char *what)
 
 	setup_delivery(d, &sv, &o, &trace, &fqdn);
 	if (what != NULL && strpbrk(what, "\r\n") != NULL) {
-		errx(EX_USAGE, "a line break in '%s'", what);
+		fatal(EX_USAGE, "a line break in '%s'", what);
 	}
 	if (act != ACT_SERVERINFO && o.user != NULL) {
 		pw = get_password(d, o.user, o.host);
@@ -381,6 +383,83 @@ static bool any_utf8(const struct addrlist *const *lists, size_t n)
 		}
 	}
 	return false;
+}
+
+/* A whole message read from stdin and not yet handed to delivery, and
+ * when it was read: if posta must give up before delivery (no password,
+ * a bad configuration line), it is saved on the way out, since stdin
+ * cannot be read twice. */
+static struct rawmsg *unsent;
+static time_t unsent_time;
+
+/* Saves the unread-by-delivery message; says where into note. */
+static void save_unsent(char *note, size_t n)
+{
+	char pathbuf[4096];
+	const char *path;
+	struct fd_sink out;
+	struct mbox_sink mbox;
+	struct err e;
+	char date[32], *block;
+	struct tm tm;
+	int fd;
+	ssize_t r;
+
+	struct rawmsg *m = unsent;
+
+	note[0] = '\0';
+	if (m == NULL) {
+		return;
+	}
+	unsent = NULL; /* once, even if saving fails */
+	path = dead_letter_path(pathbuf, sizeof(pathbuf));
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0 || source_seek(&m->src, 0, &e) == -1) {
+		snprintf(note, n, "; saving the message to %s failed too",
+			 path);
+		if (fd >= 0) {
+			close(fd);
+		}
+		return;
+	}
+	gmtime_r(&unsent_time, &tm);
+	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
+	fd_sink_init(&out, fd, path);
+	mbox_sink_init(&mbox, &out.sink);
+	block = xcalloc(SOURCE_BLOCK, 1);
+	int ok = sink_puts(&out.sink, "From MAILER-DAEMON ", &e) == 0 &&
+		 sink_puts(&out.sink, date, &e) == 0 &&
+		 sink_puts(&out.sink, "\n", &e) == 0;
+	while (ok && (r = source_read(&m->src, block, SOURCE_BLOCK, &e)) > 0) {
+		ok = sink_write(&mbox.sink, block, (size_t)r, &e) == 0;
+	}
+	ok = ok && sink_flush(&mbox.sink, &e) == 0 &&
+	     sink_puts(&out.sink, "\n", &e) == 0 &&
+	     sink_flush(&out.sink, &e) == 0;
+	free(block);
+	fd_sink_finish(&out);
+	close(fd);
+	if (ok) {
+		snprintf(note, n, "; message saved to %s", path);
+	} else {
+		snprintf(note, n, "; saving the message to %s failed too: %s",
+			 path, e.msg);
+	}
+}
+
+/* Every fatal error: one line, and a whole message read from stdin is
+ * saved first, so giving up never loses it. */
+void fatal(int status, const char *fmt, ...)
+{
+	char msg[1024], note[4200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	save_unsent(note, sizeof(note));
+	fprintf(stderr, "posta: %s%s\n", msg, note);
+	exit(status);
 }
 
 /* The sendmail interface: a whole message on stdin, passed through. */
@@ -434,6 +513,8 @@ int main(int argc, char *argv[])
 			die(&e);
 		}
 		have_raw = true;
+		unsent = &raw;
+		unsent_time = time(NULL);
 	}
 	const char *from_addr = st.m.from.n > 0 ? st.m.from.v[0].addr
 				: have_raw && raw.from.n > 0
@@ -480,6 +561,7 @@ int main(int argc, char *argv[])
 	const char *from;
 	if (have_raw) {
 		c = prepare_whole(&st, &raw, &env, &added_from);
+		unsent = NULL;             /* delivery saves it from here on */
 		lists[nlists++] = &m->to;  /* the arguments */
 		lists[nlists++] = &m->bcc; /* --bcc */
 		if (st.extract) {

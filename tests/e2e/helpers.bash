@@ -445,3 +445,154 @@ refute_dead_letter() {
 		return 1
 	fi
 }
+
+# ---------------------------------------------------------------- whole messages
+#
+# For the sendmail interface, the configuration file and the real clients
+# (30-sendmail, 31-config, 32-clients): posta sends to smtpd.py, and what
+# arrived is read back from $MAILDIR.
+
+# plain_smtpd OPTION...: smtpd.py without TLS (posta needs --tls=none).
+plain_smtpd() {
+	start_smtpd "$@"
+}
+
+# tls_smtpd OPTION...: smtpd.py offering STARTTLS with the localhost
+# certificate of the test CA (make_certs in setup_file).
+tls_smtpd() {
+	start_smtpd --tls-cert "$CERTS/server.pem" --tls-key "$CERTS/server.key" "$@"
+}
+
+# plain_args: set PLAIN_ARGS to the long options that send to the plain
+# smtpd.py (no TLS, short timeout).
+plain_args() {
+	PLAIN_ARGS=(--server="127.0.0.1:$SMTP_PORT" --tls=none --timeout=5)
+}
+
+# arrived_n: the number of messages smtpd.py accepted so far.
+arrived_n() {
+	find "$MAILDIR" -name '*.json' 2>/dev/null | wc -l
+}
+
+# wait_arrived N: wait (at most 5 s) until N messages have arrived.
+wait_arrived() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(arrived_n)" -ge "$1" ] && return 0
+		sleep 0.05
+	done
+	return 0
+}
+
+# arrived: exactly one message arrived (waiting at most 5 s for it), every
+# line of it ends in CRLF. Sets GOT (its path without .eml/.json) and MSG (a
+# copy with LF line ends, for mc and assert_header).
+arrived() {
+	wait_arrived 1
+	local n
+	n=$(arrived_n)
+	if [ "$n" -ne 1 ]; then
+		echo "$n messages arrived at the server, expected 1; stderr of posta:" >&2
+		cat "$ERR" >&2 2>/dev/null
+		echo "--- smtpd log (tail):" >&2
+		tail -n 30 "$BATS_TEST_TMPDIR/smtpd.log" >&2 2>/dev/null
+		return 1
+	fi
+	GOT=$(find "$MAILDIR" -name '*.json')
+	GOT=${GOT%.json}
+	"$PY" -c 'import sys
+d = open(sys.argv[1], "rb").read()
+r = d.replace(b"\r\n", b"")
+if b"\n" in r or b"\r" in r or not d.endswith(b"\r\n"):
+    sys.exit("bare CR or LF in the message as it arrived")' "$GOT.eml" || return 1
+	MSG="$BATS_TEST_TMPDIR/arrived.eml"
+	tr -d '\r' <"$GOT.eml" >"$MSG"
+}
+
+# refute_arrived: no message arrived.
+refute_arrived() {
+	local n
+	n=$(arrived_n)
+	if [ "$n" -ne 0 ]; then
+		echo "$n message(s) arrived but none should have" >&2
+		return 1
+	fi
+}
+
+# arrived_env EXPR: a Python expression on the envelope (`e`) of the message
+# that arrived; lists print one item a line.
+arrived_env() {
+	"$PY" -c 'import json, sys
+e = json.load(open(sys.argv[1]))
+r = eval(sys.argv[2])
+print("\n".join(map(str, r)) if isinstance(r, list) else r)' "$GOT.json" "$1"
+}
+
+# assert_rcpts ADDR...: the envelope recipients, in any order, were exactly
+# these (each once).
+assert_rcpts() {
+	local want got
+	want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+	got=$(arrived_env 'e["rcpt_tos"]' | sort | tr '\n' ' ')
+	assert_eq "$want" "$got" 'RCPT TO'
+}
+
+# assert_mail_from ADDR: the envelope sender.
+assert_mail_from() {
+	assert_eq "$1" "$(arrived_env 'e["mail_from"]')" 'MAIL FROM'
+}
+
+# write_config FILE: stdin to FILE (directories made), mode 0600.
+write_config() {
+	mkdir -p -- "$(dirname -- "$1")"
+	(umask 077 && cat >"$1")
+	chmod 600 -- "$1"
+}
+
+# crlf FILE OUT: FILE with every LF (or CRLF) line end made CRLF.
+crlf() {
+	"$PY" -c 'import sys
+d = open(sys.argv[1], "rb").read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+open(sys.argv[2], "wb").write(d)' "$1" "$2"
+}
+
+# assert_same_bytes EXPECTED GOT: the two files are byte for byte the same.
+assert_same_bytes() {
+	if ! cmp -s -- "$1" "$2"; then
+		echo "$2 differs from $1:" >&2
+		diff <(od -c -- "$1") <(od -c -- "$2") | head -n 30 >&2
+		return 1
+	fi
+}
+
+# forget_arrived: remove what arrived so far (the server keeps running and
+# numbering on), so that `arrived` looks at the next message only.
+forget_arrived() {
+	find "$MAILDIR" -type f -delete
+}
+
+# fields_removed IN OUT NAME...: IN with the named header fields (any case,
+# continuation lines included) taken out of its header block, written to OUT
+# with CRLF line ends. The body is left alone.
+fields_removed() {
+	"$PY" - "$@" <<'PY'
+import sys
+src, dst = sys.argv[1], sys.argv[2]
+names = {n.lower() for n in sys.argv[3:]}
+lines = open(src, 'rb').read().replace(b'\r\n', b'\n').split(b'\n')
+out, in_head, drop = [], True, False
+for l in lines:
+    if in_head:
+        if l == b'':
+            in_head = False
+        elif l[:1] in (b' ', b'\t'):
+            if drop:
+                continue
+        else:
+            drop = l.split(b':', 1)[0].strip().lower().decode('latin-1') in names
+            if drop:
+                continue
+    out.append(l)
+open(dst, 'wb').write(b'\r\n'.join(out))
+PY
+}
