@@ -285,6 +285,28 @@ static const char *dead_letter_path(char *buf, size_t n)
 	return buf;
 }
 
+/* SIGINT or SIGTERM while a message is on its way: the waits in conn
+ * see this and give up, and the message goes to dead.letter. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	interrupted = sig;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocked poll must return to look. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 /* Sends, and on failure saves the message so nothing is lost. The
  * options, password included, were settled before composing, so no
  * flag or password problem can strand a message read from stdin. */
@@ -304,6 +326,8 @@ static int send_message(struct composition *c, const char *from,
 	o->rcpts = rcpts;
 	o->nrcpts = n;
 	o->smtputf8 = smtputf8;
+	o->cancel = &interrupted;
+	catch_signals();
 	status = deliver_send(o, c, &r, &e);
 	if (d->verbose) {
 		fprintf(stderr, "posta: %llu round trips\n",

@@ -35,10 +35,22 @@ void conn_arm(struct conn *c)
 	c->deadline = now_ms() + c->timeout_ms;
 }
 
+static bool cancelled(const struct conn *c, struct err *e)
+{
+	if (c->cancel != NULL && *c->cancel != 0) {
+		err_set(e, ERR_TEMP, "%s: interrupted by a signal", c->host);
+		return true;
+	}
+	return false;
+}
+
 /* Waits for fd to be ready for events before the deadline. */
 static int wait_fd(struct conn *c, short events, struct err *e)
 {
 	for (;;) {
+		if (cancelled(c, e)) {
+			return -1;
+		}
 		int64_t left = c->deadline - now_ms();
 		struct pollfd pfd = { .fd = c->fd, .events = events };
 		int r;
@@ -60,6 +72,9 @@ static int wait_fd(struct conn *c, short events, struct err *e)
 static ssize_t plain_read(struct conn *c, void *p, size_t n, struct err *e)
 {
 	for (;;) {
+		if (cancelled(c, e)) {
+			return -1;
+		}
 		ssize_t r = recv(c->fd, p, n, 0);
 
 		if (r >= 0) {
@@ -82,6 +97,9 @@ static int plain_write(struct conn *c, const void *vp, size_t n, struct err *e)
 	const char *p = vp;
 
 	while (n > 0) {
+		if (cancelled(c, e)) {
+			return -1;
+		}
 		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
 
 		if (w >= 0) {
@@ -144,6 +162,9 @@ static int tls_write(struct conn *c, const void *vp, size_t n, struct err *e)
 	const char *p = vp;
 
 	while (n > 0) {
+		if (cancelled(c, e)) {
+			return -1;
+		}
 		ssize_t w = gnutls_record_send(s, p, n);
 
 		if (w >= 0) {
@@ -219,7 +240,7 @@ fail:
 }
 
 int conn_open(struct conn *c, const char *host, const char *port,
-	      int timeout_ms, struct err *e)
+	      int timeout_ms, volatile sig_atomic_t *cancel, struct err *e)
 {
 	struct addrinfo hints = { 0 }, *res = NULL;
 	int r;
@@ -228,6 +249,7 @@ int conn_open(struct conn *c, const char *host, const char *port,
 	c->fd = -1;
 	c->ops = &plain_ops;
 	c->timeout_ms = timeout_ms;
+	c->cancel = cancel;
 	c->host = xstrdup(host);
 	c->wrote_since_read = true; /* the greeting is a round trip too */
 	hints.ai_socktype = SOCK_STREAM;

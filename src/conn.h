@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include "buf.h"
@@ -54,6 +55,9 @@ struct conn {
 	char rbuf[CONN_RBUF];
 	size_t rpos, rlen;
 	uint64_t round_trips; /* reads that had to wait for the peer */
+	/* Set by a signal handler the caller owns: every wait and write
+	 * gives up (ERR_TEMP) once it is non-zero. May be NULL. */
+	volatile sig_atomic_t *cancel;
 	bool wrote_since_read;
 };
 
@@ -61,7 +65,7 @@ struct conn {
  * order, each within timeout_ms. ERR_NOHOST when the name does not
  * resolve; ERR_TEMP for refused or timed-out connections. */
 int conn_open(struct conn *c, const char *host, const char *port,
-	      int timeout_ms, struct err *e);
+	      int timeout_ms, volatile sig_atomic_t *cancel, struct err *e);
 /* Starts TLS on the open connection: verifies the certificate chain
  * and host name (or the pinned fingerprint); TLS 1.2 at least. For
  * STARTTLS, fails (ERR_PROTOCOL) when the peer already sent bytes we

@@ -61,7 +61,7 @@ static int session_start(struct smtp *s, const struct deliver_opts *o,
 			 struct err *e)
 {
 	if (smtp_open(s, o->host, o->port, o->timeout_ms, o->tls == DELIVER_TLS,
-		      &o->tlso, o->trace, e) == -1 ||
+		      &o->tlso, o->trace, o->cancel, e) == -1 ||
 	    smtp_ehlo(s, helo_name(s, o), e) == -1) {
 		return -1;
 	}
@@ -391,7 +391,7 @@ int deliver_serverinfo(const struct deliver_opts *o, struct buf *out,
 	bool implicit = o->tls == DELIVER_TLS;
 
 	if (smtp_open(&s, o->host, o->port, o->timeout_ms, implicit, &o->tlso,
-		      o->trace, e) == -1 ||
+		      o->trace, o->cancel, e) == -1 ||
 	    smtp_ehlo(&s, helo_name(&s, o), e) == -1) {
 		goto out;
 	}

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <time.h>
 
 #include "conn.h"
@@ -41,6 +42,7 @@ struct deliver_opts {
 	bool smtputf8;          /* an address is not ASCII */
 	const struct smtp_trace *trace;
 	void (*random)(void *, size_t);
+	volatile sig_atomic_t *cancel; /* see conn.h; may be NULL */
 };
 
 #define DELIVER_TEXT_MAX 512

@@ -46,14 +46,15 @@ int smtp_read(struct smtp *s, struct err *e)
 
 int smtp_open(struct smtp *s, const char *host, const char *port,
 	      int timeout_ms, bool implicit_tls, const struct tls_opts *tls,
-	      const struct smtp_trace *tr, struct err *e)
+	      const struct smtp_trace *tr, volatile sig_atomic_t *cancel,
+	      struct err *e)
 {
 	memset(s, 0, sizeof(*s));
 	reply_init(&s->reply);
 	buf_init(&s->line, REPLY_LINE_MAX + 2);
 	buf_init(&s->wq, 0);
 	s->trace = tr;
-	if (conn_open(&s->conn, host, port, timeout_ms, e) == -1) {
+	if (conn_open(&s->conn, host, port, timeout_ms, cancel, e) == -1) {
 		return -1;
 	}
 	if (implicit_tls && conn_start_tls(&s->conn, tls, e) == -1) {

@@ -34,7 +34,8 @@ struct smtp {
  * the 220 greeting. */
 int smtp_open(struct smtp *s, const char *host, const char *port,
 	      int timeout_ms, bool implicit_tls, const struct tls_opts *tls,
-	      const struct smtp_trace *trace, struct err *e);
+	      const struct smtp_trace *trace, volatile sig_atomic_t *cancel,
+	      struct err *e);
 /* Queues one command line (CRLF added). shown replaces it in the
  * trace when it carries a secret. */
 void smtp_queue(struct smtp *s, const char *shown, const char *fmt, ...)
