@@ -698,6 +698,9 @@ static int read_stdin(struct rawmsg *m, const void *p, size_t n, struct err *e)
 	if (saved < 0 || pipe(fds) == -1) {
 		return err_set(e, ERR_OS, "pipe: %s", strerror(errno));
 	}
+	/* The child must not inherit unflushed TAP output: valgrind's
+	 * exit handling would write it a second time. */
+	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
 		const char *c = p;
