@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -174,7 +175,14 @@ static char *get_password(const struct delivery *d, const char *user,
 
 static void trace_line(void *ctx, char dir, const char *text, size_t n)
 {
-	fprintf(stderr, "%c %.*s\n", dir, (int)n, text);
+	/* What a server sends is shown, never obeyed: control bytes
+	 * (escape sequences) become '?'. */
+	fprintf(stderr, "%c ", dir);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)text[i];
+		fputc(c < 32 || c == 127 ? '?' : c, stderr);
+	}
+	fputc('\n', stderr);
 }
 
 static bool list_has_utf8(const struct addrlist *l)
@@ -446,6 +454,7 @@ static void save_unsent(char *note, size_t n)
 		}
 		return;
 	}
+	(void)flock(fd, LOCK_EX); /* as deliver_dead_letter does */
 	gmtime_r(&unsent_time, &tm);
 	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
 	fd_sink_init(&out, fd, path);
@@ -462,6 +471,7 @@ static void save_unsent(char *note, size_t n)
 	     sink_flush(&out.sink, &e) == 0;
 	free(block);
 	fd_sink_finish(&out);
+	ok = ok && fsync(fd) == 0;
 	close(fd);
 	if (ok) {
 		snprintf(note, n, "; message saved to %s", path);

@@ -335,7 +335,13 @@ int conn_start_tls(struct conn *c, const struct tls_opts *o, struct err *e)
 	gnutls_session_t s = NULL;
 	int r;
 
-	if (c->rpos != c->rlen) {
+	/* RFC 3207 5: bytes after the 220, whether read already or still
+	 * waiting in the socket, were not protected and must not be
+	 * taken as part of the TLS conversation. */
+	char peek;
+	if (c->rpos != c->rlen ||
+	    (c->tls == NULL && c->rlen > 0 /* STARTTLS, not smtps */ &&
+	     recv(c->fd, &peek, 1, MSG_PEEK | MSG_DONTWAIT) == 1)) {
 		return err_set(e, ERR_PROTOCOL,
 			       "%s: server sent data before TLS started "
 			       "(response injection)",

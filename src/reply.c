@@ -80,8 +80,16 @@ int reply_feed(struct reply *r, const char *line, size_t n, struct err *e)
 	if (n < 3 || !is_digit(line[0]) || !is_digit(line[1]) ||
 	    !is_digit(line[2]) || line[0] < '2' || line[0] > '5' ||
 	    line[1] > '5' || (n > 3 && line[3] != ' ' && line[3] != '-')) {
-		return err_set(e, ERR_PROTOCOL, "malformed reply '%.*s'",
-			       (int)(n > 80 ? 80 : n), line);
+		/* Quote it without its control bytes: a hostile server
+		 * must not write escape sequences to our terminal. */
+		char shown[81];
+		size_t k = 0;
+		for (; k < n && k < sizeof(shown) - 1; k++) {
+			unsigned char c = (unsigned char)line[k];
+			shown[k] = c < 32 || c == 127 ? '?' : (char)c;
+		}
+		shown[k] = '\0';
+		return err_set(e, ERR_PROTOCOL, "malformed reply '%s'", shown);
 	}
 	for (size_t i = 3; i < n; i++) {
 		unsigned char c = (unsigned char)line[i];

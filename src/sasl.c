@@ -208,6 +208,8 @@ static int scram_final(struct sasl *s, const char *first, size_t flen,
 	base64_encode(proof, sizeof(proof), p64);
 	buf_puts(&final, p64);
 	put_b64(response, final.data, final.len);
+	explicit_bzero(p64, sizeof(p64));
+	explicit_bzero(final.data, final.len);
 	ret = 0;
 out:
 	explicit_bzero(salted, sizeof(salted));
@@ -294,6 +296,7 @@ int sasl_step(struct sasl *s, const char *challenge, struct buf *response,
 		}
 		put_b64(response, r.data, r.len);
 		explicit_bzero(r.data, r.len);
+		explicit_bzero(md, sizeof(md));
 		buf_finish(&r);
 		break;
 	}

@@ -32,7 +32,9 @@ static char *read_line(int fd, const char *what, struct err *e)
 		}
 		len += (size_t)r;
 	}
-	buf[strcspn(buf, "\r\n")] = '\0';
+	/* Keep the first line; wipe the rest now, not when freed. */
+	size_t first = strcspn(buf, "\r\n");
+	explicit_bzero(buf + first, len - first);
 	if (buf[0] == '\0') {
 		err_set(e, ERR_CONFIG, "%s gave an empty password", what);
 		secret_free(buf);

@@ -6,8 +6,6 @@
 
 #include "sasl.h"
 
-#define SMTP_LINE_MAX 1000 /* RFC 5321 4.5.3.1.4 command line */
-
 static void trace(const struct smtp *s, char dir, const char *text, size_t n)
 {
 	if (s->trace != NULL && s->trace->line != NULL) {
@@ -76,9 +74,9 @@ vqueue(struct smtp *s, const char *shown, const char *fmt, va_list ap)
 {
 	size_t start = s->wq.len;
 
-	/* Values were checked for CR and LF before they got here; the
-	 * line limit is the last guard against a command that smuggles
-	 * another (RFC 5321 4.5.3.1.4). */
+	/* Every value in a command was checked for CR and LF before it
+	 * got here (addresses by addr.c, the rest by cmd/), so no command
+	 * can carry another. */
 	buf_vprintf(&s->wq, fmt, ap);
 	if (shown != NULL) {
 		trace(s, '>', shown, strlen(shown));
