@@ -477,7 +477,6 @@ void conn_tls_info(const struct conn *c, struct tls_info *info)
 		}
 		gnutls_x509_crt_deinit(crt);
 	}
-	info->verified = true;
 }
 
 int conn_read_line(struct conn *c, struct buf *line, size_t max, struct err *e)
@@ -526,11 +525,6 @@ int conn_read_line(struct conn *c, struct buf *line, size_t max, struct err *e)
 int conn_write(struct conn *c, const void *p, size_t n, struct err *e)
 {
 	return c->ops->write(c, p, n, e);
-}
-
-bool conn_pending(const struct conn *c)
-{
-	return c->rpos != c->rlen;
 }
 
 void conn_close(struct conn *c)

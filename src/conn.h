@@ -39,7 +39,6 @@ struct tls_info {
 	char issuer[256];
 	char fingerprint[96]; /* SHA-256, colon-separated hex */
 	char expires[64];
-	bool verified;
 };
 
 struct conn {
@@ -79,8 +78,6 @@ void conn_arm(struct conn *c);
  * is longer than max; ERR_TEMP on timeout or when the peer closes. */
 int conn_read_line(struct conn *c, struct buf *line, size_t max, struct err *e);
 int conn_write(struct conn *c, const void *p, size_t n, struct err *e);
-/* True when received bytes wait unread (pipelining checks). */
-bool conn_pending(const struct conn *c);
 void conn_close(struct conn *c);
 
 #endif
