@@ -425,19 +425,30 @@ static struct rawmsg *unsent;
 static time_t unsent_time;
 
 /* Saves the unread-by-delivery message; says where into note. */
+/* Copies the whole input, headers and Bcc included, as it was read. */
+static int write_input(void *ctx, struct sink *out, struct err *e)
+{
+	struct source *src = ctx;
+	char *block = xcalloc(SOURCE_BLOCK, 1);
+	ssize_t r;
+	int ret = source_seek(src, 0, e);
+
+	while (ret == 0 && (r = source_read(src, block, SOURCE_BLOCK, e)) > 0) {
+		ret = sink_write(out, block, (size_t)r, e);
+	}
+	if (ret == 0 && r < 0) {
+		ret = -1;
+	}
+	free(block);
+	return ret;
+}
+
 static void save_unsent(char *note, size_t n)
 {
 	char pathbuf[4096];
 	const char *path;
-	struct fd_sink out;
-	struct mbox_sink mbox;
-	struct err e;
-	char date[32], *block;
-	struct tm tm;
-	int fd;
-	ssize_t r;
-
 	struct rawmsg *m = unsent;
+	struct err e;
 
 	note[0] = '\0';
 	if (m == NULL) {
@@ -445,39 +456,11 @@ static void save_unsent(char *note, size_t n)
 	}
 	unsent = NULL; /* once, even if saving fails */
 	path = dead_letter_path(pathbuf, sizeof(pathbuf));
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || source_seek(&m->src, 0, &e) == -1) {
-		snprintf(note, n, "; saving the message to %s failed too",
-			 path);
-		if (fd >= 0) {
-			close(fd);
-		}
-		return;
-	}
-	(void)flock(fd, LOCK_EX); /* as deliver_dead_letter does */
-	gmtime_r(&unsent_time, &tm);
-	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
-	fd_sink_init(&out, fd, path);
-	mbox_sink_init(&mbox, &out.sink);
-	block = xcalloc(SOURCE_BLOCK, 1);
-	int ok = sink_puts(&out.sink, "From MAILER-DAEMON ", &e) == 0 &&
-		 sink_puts(&out.sink, date, &e) == 0 &&
-		 sink_puts(&out.sink, "\n", &e) == 0;
-	while (ok && (r = source_read(&m->src, block, SOURCE_BLOCK, &e)) > 0) {
-		ok = sink_write(&mbox.sink, block, (size_t)r, &e) == 0;
-	}
-	ok = ok && sink_flush(&mbox.sink, &e) == 0 &&
-	     sink_puts(&out.sink, "\n", &e) == 0 &&
-	     sink_flush(&out.sink, &e) == 0;
-	free(block);
-	fd_sink_finish(&out);
-	ok = ok && fsync(fd) == 0;
-	close(fd);
-	if (ok) {
+	if (deliver_mbox_append(path, NULL, unsent_time, write_input, &m->src,
+				&e) == 0) {
 		snprintf(note, n, "; message saved to %s", path);
 	} else {
-		snprintf(note, n, "; saving the message to %s failed too: %s",
-			 path, e.msg);
+		snprintf(note, n, "; saving the message failed too: %s", e.msg);
 	}
 }
 

@@ -321,8 +321,9 @@ out:
 	return ret;
 }
 
-int deliver_dead_letter(struct composition *c, const char *path,
-			const char *from, time_t now, struct err *e)
+int deliver_mbox_append(const char *path, const char *from, time_t now,
+			int (*body)(void *ctx, struct sink *out, struct err *e),
+			void *ctx, struct err *e)
 {
 	struct fd_sink out;
 	struct mbox_sink mbox;
@@ -359,7 +360,10 @@ int deliver_dead_letter(struct composition *c, const char *path,
 		r = sink_puts(&out.sink, "\n", e);
 	}
 	if (r == 0) {
-		r = mime_write(c, &mbox.sink, e);
+		r = body(ctx, &mbox.sink, e);
+	}
+	if (r == 0) {
+		r = sink_flush(&mbox.sink, e);
 	}
 	if (r == 0) {
 		r = sink_puts(&out.sink, "\n", e);
@@ -375,6 +379,17 @@ int deliver_dead_letter(struct composition *c, const char *path,
 		r = err_sys(e, ERR_IO, errno, "%s", path);
 	}
 	return r;
+}
+
+static int write_composition(void *ctx, struct sink *out, struct err *e)
+{
+	return mime_write(ctx, out, e);
+}
+
+int deliver_dead_letter(struct composition *c, const char *path,
+			const char *from, time_t now, struct err *e)
+{
+	return deliver_mbox_append(path, from, now, write_composition, c, e);
 }
 
 static const char *yes(bool b)

@@ -72,6 +72,11 @@ int deliver_send(const struct deliver_opts *o, struct composition *c,
  * while written, "From " lines quoted mboxrd-style). */
 int deliver_dead_letter(struct composition *c, const char *path,
 			const char *from, time_t now, struct err *e);
+/* The same for any message: body writes it (LF line ends) into the
+ * mbox filter it is given. */
+int deliver_mbox_append(const char *path, const char *from, time_t now,
+			int (*body)(void *ctx, struct sink *out, struct err *e),
+			void *ctx, struct err *e);
 /* Connects and fills what --serverinfo prints into out. */
 int deliver_serverinfo(const struct deliver_opts *o, struct buf *out,
 		       struct err *e);

@@ -135,8 +135,7 @@ bool utf8_valid(const char *s, size_t n)
 	return true;
 }
 
-/* Length of the UTF-8 character starting at s (1 for stray bytes). */
-static size_t char_len(const unsigned char *s, size_t left)
+size_t utf8_char_len(const unsigned char *s, size_t left)
 {
 	size_t n = 1;
 
@@ -203,7 +202,7 @@ static void encode_words(struct hdr *h, const char *s, size_t n,
 
 		/* Whole characters while the payload fits. */
 		while (i < n) {
-			size_t cl = char_len(p + i, n - i), add = 0;
+			size_t cl = utf8_char_len(p + i, n - i), add = 0;
 
 			if (use_b) {
 				add = (i - start + cl + 2) / 3 * 4 - payload;

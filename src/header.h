@@ -58,6 +58,9 @@ int hdr_end(struct hdr *h, struct err *e);
 
 /* True when name is a valid field name (RFC 5322 3.6.8 ftext). */
 bool header_name_valid(const char *name);
+/* Bytes in the UTF-8 character that starts at s, at most left (1 for a
+ * stray byte), so encoders can keep characters whole. */
+size_t utf8_char_len(const unsigned char *s, size_t left);
 /* True when the n bytes at s are well-formed UTF-8. */
 bool utf8_valid(const char *s, size_t n);
 

@@ -604,17 +604,7 @@ void mime_param(struct hdr *h, const char *name, const char *value)
 			HDR_FOLD_COL - strlen(name) - 8 - (seg == 0 ? 7 : 0);
 		buf_reset(&enc);
 		while (i < n) {
-			size_t cl = 1;
-			if (p[i] >= 0xf0) {
-				cl = 4;
-			} else if (p[i] >= 0xe0) {
-				cl = 3;
-			} else if (p[i] >= 0xc0) {
-				cl = 2;
-			}
-			if (cl > n - i) {
-				cl = n - i;
-			}
+			size_t cl = utf8_char_len(p + i, n - i);
 			size_t add = 0;
 			for (size_t k = 0; k < cl; k++) {
 				add += attr_char(p[i + k]) ? 1 : 3;
