@@ -6,6 +6,8 @@
 #ifndef POSTA_TAP_H
 #define POSTA_TAP_H
 
+#include <dirent.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -235,6 +237,30 @@ static inline unsigned long long tap_rand(struct tap_rng *r)
 static inline size_t tap_rand_range(struct tap_rng *r, size_t lo, size_t hi)
 {
 	return lo + (size_t)(tap_rand(r) % (hi - lo + 1));
+}
+
+/* Removes dir and the files in it (one level, as the tests make them);
+ * 0 when dir is gone. */
+static inline int tap_rmtree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char path[4096];
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0) {
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (unlink(path) == -1) {
+			rmdir(path);
+		}
+	}
+	if (d != NULL) {
+		closedir(d);
+	}
+	return rmdir(dir);
 }
 
 #endif

@@ -246,28 +246,6 @@ static void test_file(void)
 	rmdir(path);
 }
 
-static void cleanup(void)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *de;
-	char path[sizeof(tmpdir) + sizeof(de->d_name) + 1];
-
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0) {
-			continue;
-		}
-		snprintf(path, sizeof(path), "%s/%s", tmpdir, de->d_name);
-		if (unlink(path) == -1) {
-			rmdir(path);
-		}
-	}
-	if (d != NULL) {
-		closedir(d);
-	}
-	ok(rmdir(tmpdir) == 0, "the temporary directory is removed");
-}
-
 int main(void)
 {
 	const char *t = getenv("TMPDIR");
@@ -285,6 +263,6 @@ int main(void)
 		return done_testing();
 	}
 	test_file();
-	cleanup();
+	ok(tap_rmtree(tmpdir) == 0, "the temporary directory is removed");
 	return done_testing();
 }

@@ -942,28 +942,6 @@ static void test_compose(void)
 	buf_finish(&out);
 }
 
-static void cleanup(void)
-{
-	DIR *d = opendir(tmpdir);
-	struct dirent *de;
-	char path[sizeof(tmpdir) + sizeof(de->d_name) + 1];
-
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0) {
-			continue;
-		}
-		snprintf(path, sizeof(path), "%s/%s", tmpdir, de->d_name);
-		if (unlink(path) == -1) {
-			rmdir(path);
-		}
-	}
-	if (d != NULL) {
-		closedir(d);
-	}
-	ok(rmdir(tmpdir) == 0, "the temporary directory is removed");
-}
-
 int main(void)
 {
 	const char *t = getenv("TMPDIR");
@@ -985,6 +963,6 @@ int main(void)
 	test_limits();
 	test_stdin();
 	test_compose();
-	cleanup();
+	ok(tap_rmtree(tmpdir) == 0, "the temporary directory is removed");
 	return done_testing();
 }
