@@ -516,6 +516,10 @@ int main(int argc, char *argv[])
 	struct rawmsg raw;
 	bool have_raw = false;
 
+	/* Past a file size limit (ulimit -f) a write should fail with
+	 * EFBIG, which is reported and cleaned up, not kill posta halfway
+	 * through a dead letter. */
+	signal(SIGXFSZ, SIG_IGN);
 	state_init(&st);
 	if (options_sendmail_wanted(argc, argv)) {
 		options_parse_sendmail(&st, argc, argv);
@@ -624,6 +628,13 @@ int main(int argc, char *argv[])
 		status = send_message(c, from, rcpts, n, utf8, &o, &st.d,
 				      env.now);
 		free(rcpts);
+	}
+	uint64_t kept;
+	const char *grew = mime_grew(c, &kept);
+	if (grew != NULL) {
+		warnx("%s grew while being read; the message holds the %llu "
+		      "bytes it had at first",
+		      grew, (unsigned long long)kept);
 	}
 	secret_free(pw);
 	free(fqdn);

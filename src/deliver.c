@@ -329,6 +329,7 @@ int deliver_mbox_append(const char *path, const char *from, time_t now,
 	struct mbox_sink mbox;
 	char date[32];
 	struct tm tm;
+	struct stat st;
 	int fd, r;
 
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -338,6 +339,14 @@ int deliver_mbox_append(const char *path, const char *from, time_t now,
 	if (flock(fd, LOCK_EX) == -1) {
 		close(fd);
 		return err_sys(e, ERR_IO, errno, "%s: lock", path);
+	}
+	/* Where this message starts: a failed write is cut back to it, so
+	 * the mbox never ends in half a message that the next one would
+	 * run into. */
+	if (fstat(fd, &st) == -1) {
+		r = err_sys(e, ERR_IO, errno, "%s", path);
+		close(fd);
+		return r;
 	}
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
@@ -372,8 +381,12 @@ int deliver_mbox_append(const char *path, const char *from, time_t now,
 		r = sink_flush(&out.sink, e);
 	}
 	fd_sink_finish(&out);
-	if (fsync(fd) == -1 && r == 0) {
+	if (r == 0 && fsync(fd) == -1) {
 		r = err_sys(e, ERR_IO, errno, "%s", path);
+	}
+	if (r != 0 && S_ISREG(st.st_mode)) {
+		/* Best effort: the error already names the failure. */
+		(void)!ftruncate(fd, st.st_size);
 	}
 	if (close(fd) == -1 && r == 0) {
 		r = err_sys(e, ERR_IO, errno, "%s", path);
@@ -389,6 +402,10 @@ static int write_composition(void *ctx, struct sink *out, struct err *e)
 int deliver_dead_letter(struct composition *c, const char *path,
 			const char *from, time_t now, struct err *e)
 {
+	/* A file that shrank while being sent is saved as it is now. */
+	if (mime_refresh(c, e) == -1) {
+		return -1;
+	}
 	return deliver_mbox_append(path, from, now, write_composition, c, e);
 }
 

@@ -69,11 +69,13 @@ struct deliver_result {
 int deliver_send(const struct deliver_opts *o, struct composition *c,
 		 struct deliver_result *r, struct err *e);
 /* Appends the message to the mbox file path (created mode 0600, locked
- * while written, "From " lines quoted mboxrd-style). */
+ * while written, "From " lines quoted mboxrd-style). A file that shrank
+ * during an earlier write goes in as it is now (mime_refresh). */
 int deliver_dead_letter(struct composition *c, const char *path,
 			const char *from, time_t now, struct err *e);
 /* The same for any message: body writes it (LF line ends) into the
- * mbox filter it is given. */
+ * mbox filter it is given. When writing fails, a regular file is cut
+ * back to where the message began. */
 int deliver_mbox_append(const char *path, const char *from, time_t now,
 			int (*body)(void *ctx, struct sink *out, struct err *e),
 			void *ctx, struct err *e);

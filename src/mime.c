@@ -59,6 +59,7 @@ struct part {
 	bool scanned;
 	struct scan scan;
 	bool is_message;
+	bool shrank; /* the file was shorter than prepared on a write */
 };
 
 struct composition {
@@ -76,6 +77,10 @@ struct composition {
 	bool raw;  /* a whole message passed through: no MIME headers */
 	/* Sizing pass: binary parts are counted, not encoded. */
 	struct count_sink *sizing;
+	/* The first part whose file grew after it was prepared, and the
+	 * bytes of it the message holds. */
+	const char *grew;
+	uint64_t grew_kept;
 };
 
 static struct part *part_new_multi(const char *subtype)
@@ -776,7 +781,7 @@ static int write_leaf_body(struct composition *c, struct part *p,
 	struct qpenc qp;
 	bool prev_cr = false;
 	uint64_t total = 0;
-	ssize_t r;
+	ssize_t r = 0;
 	size_t n;
 
 	if (c->sizing != NULL && p->tx == TX_RAW && p->cte == CTE_BASE64) {
@@ -798,10 +803,21 @@ static int write_leaf_body(struct composition *c, struct part *p,
 	if (source_rewind(&p->src, e) == -1) {
 		return -1;
 	}
-	while ((r = source_read(&p->src, c->in, SOURCE_BLOCK, e)) > 0) {
+	/* Only the bytes prepared are read: what a file gains meanwhile
+	 * (a log still being written) is left out, so SIZE, the scan
+	 * that chose the encoding and the boundary check all still hold. */
+	uint64_t want = p->scanned ? p->scan.bytes : p->src.size;
+	while (total < want) {
+		size_t ask = want - total < SOURCE_BLOCK
+				     ? (size_t)(want - total)
+				     : SOURCE_BLOCK;
 		const char *data = c->in;
-		size_t len = (size_t)r;
+		size_t len;
 
+		if ((r = source_read(&p->src, c->in, ask, e)) <= 0) {
+			break;
+		}
+		len = (size_t)r;
 		total += (uint64_t)r;
 		if (p->tx == TX_TEXT) {
 			len = normalize(c->in, len, c->norm,
@@ -830,20 +846,27 @@ static int write_leaf_body(struct composition *c, struct part *p,
 	if (r < 0) {
 		return -1;
 	}
-	n = p->cte == CTE_QP ? qpenc_final(&qp, c->out)
-			     : b64enc_final(&b64, c->out);
-	if (emit(c, out, c->out, n, e) == -1) {
-		return -1;
-	}
-	uint64_t want = p->scanned ? p->scan.bytes : p->src.size;
-	if (total != want) {
+	if (total < want) {
+		/* Those bytes are gone: this message cannot be finished.
+		 * mime_refresh() makes one from the file as it is now. */
+		p->shrank = true;
 		return err_set(e, ERR_DATA,
-			       "%s changed while being read (%llu bytes, "
+			       "%s shrank while being read (%llu bytes, "
 			       "then %llu)",
 			       p->src.name, (unsigned long long)want,
 			       (unsigned long long)total);
 	}
-	return 0;
+	if (c->grew == NULL && p->src.fd >= 0 &&
+	    (r = source_read(&p->src, c->in, 1, e)) != 0) {
+		if (r < 0) {
+			return -1;
+		}
+		c->grew = p->src.name;
+		c->grew_kept = want;
+	}
+	n = p->cte == CTE_QP ? qpenc_final(&qp, c->out)
+			     : b64enc_final(&b64, c->out);
+	return emit(c, out, c->out, n, e);
 }
 
 static int write_part(struct composition *c, struct part *p, struct sink *out,
@@ -918,6 +941,52 @@ static bool tree_8bit(const struct part *p)
 bool mime_is_8bit(const struct composition *c)
 {
 	return tree_8bit(c->root);
+}
+
+const char *mime_grew(const struct composition *c, uint64_t *kept)
+{
+	*kept = c->grew_kept;
+	return c->grew;
+}
+
+static int tree_refresh(struct part *p, struct err *e)
+{
+	int n = 0;
+
+	if (!p->multi) {
+		if (!p->shrank) {
+			return 0;
+		}
+		if (source_restat(&p->src, e) == -1) {
+			return -1;
+		}
+		/* base64 of the raw bytes is right for any content, so the
+		 * new bytes need no scan; RFC 2046 5.2.1 allows no base64
+		 * in message/rfc822, so such a part becomes plain data. */
+		if (p->is_message) {
+			free(p->ctype);
+			p->ctype = xstrdup("application/octet-stream");
+			p->is_message = false;
+		}
+		p->tx = TX_RAW;
+		p->cte = CTE_BASE64;
+		p->scanned = false;
+		p->shrank = false;
+		return 1;
+	}
+	for (size_t i = 0; i < p->nkids; i++) {
+		int r = tree_refresh(p->kids[i], e);
+		if (r == -1) {
+			return -1;
+		}
+		n += r;
+	}
+	return n;
+}
+
+int mime_refresh(struct composition *c, struct err *e)
+{
+	return tree_refresh(c->root, e);
 }
 
 int mime_wire_size(struct composition *c, uint64_t *size, struct err *e)

@@ -23,9 +23,19 @@ struct composition;
 struct composition *mime_prepare(const struct message *m,
 				 const struct compose_env *env, struct err *e);
 /* Writes the whole message, headers first, LF line ends, no line over
- * 998 octets. -1 on a read or sink error, or when an input file changed
- * size since it was prepared. */
+ * 998 octets. Each input file gives the bytes it had when prepared:
+ * one that has grown since is cut to them (see mime_grew), one that has
+ * shrunk is ERR_DATA (see mime_refresh). -1 on a read or sink error. */
 int mime_write(struct composition *c, struct sink *out, struct err *e);
+/* The name of the first input file found to have grown since it was
+ * prepared, and in *kept the bytes of it the message holds; NULL when
+ * none has. */
+const char *mime_grew(const struct composition *c, uint64_t *kept);
+/* After a write that failed because a file shrank: takes each such file
+ * as it is now, sent as base64 (an attached message becomes
+ * application/octet-stream), so the next write holds the file's present
+ * bytes. Returns how many parts changed, or -1 (e filled). */
+int mime_refresh(struct composition *c, struct err *e);
 void mime_destroy(struct composition *c);
 struct rawmsg;
 struct mailbox;

@@ -176,6 +176,22 @@ int source_seek(struct source *src, uint64_t off, struct err *e)
 	return source_rewind(src, e);
 }
 
+int source_restat(struct source *src, struct err *e)
+{
+	struct stat st;
+
+	if (src->fd < 0) {
+		return 0; /* bytes in memory do not change */
+	}
+	if (fstat(src->fd, &st) == -1) {
+		return err_sys(e, ERR_IO, errno, "%s", src->name);
+	}
+	src->size = (uint64_t)st.st_size > src->start
+			    ? (uint64_t)st.st_size - src->start
+			    : 0;
+	return 0;
+}
+
 void source_close(struct source *src)
 {
 	if (src->own_fd && src->fd >= 0) {

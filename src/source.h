@@ -40,6 +40,8 @@ ssize_t source_read(struct source *src, void *p, size_t n, struct err *e);
 int source_rewind(struct source *src, struct err *e);
 /* Makes off the first byte from now on, and goes there. */
 int source_seek(struct source *src, uint64_t off, struct err *e);
+/* Takes the size of an open file anew (it may have changed). */
+int source_restat(struct source *src, struct err *e);
 void source_close(struct source *src);
 
 #endif

@@ -730,6 +730,85 @@ static void test_errors(void)
 	buf_finish(&out);
 }
 
+/* The decoded attachment named "name" in msg; -1 when it is missing. */
+static ssize_t attachment_bytes(const char *msg, const char *name,
+				unsigned char *out, size_t outsz)
+{
+	char key[128];
+	const char *p;
+
+	snprintf(key, sizeof(key), "filename=\"%s\"", name);
+	p = strstr(msg, key);
+	return p != NULL ? b64_lines_decode(body_of(p), out, outsz) : -1;
+}
+
+/* A file that changes between mime_prepare and mime_write: growth is
+ * cut to the bytes prepared and reported; shrinking fails the write, and
+ * mime_refresh then takes the file as it is now. */
+static void test_changed_file(void)
+{
+	static const struct compose_env env = { NOW, fixed_random };
+	unsigned char data[1000], dec[2000];
+	struct message m;
+	struct buf out;
+	struct buf_sink bs;
+	struct err e = { 0 };
+	uint64_t kept = 0;
+	ssize_t dn;
+	int fd;
+
+	for (size_t i = 0; i < sizeof(data); i++) {
+		data[i] = (unsigned char)(i * 7 + 1);
+	}
+	buf_init(&out, 0);
+	buf_sink_init(&bs, &out);
+	char *att = write_file("grow.bin", data, 600);
+	make_message(&m, "changed", "text\n", 5);
+	message_attach(&m, att, "application/octet-stream", NULL, false, &e);
+	rnd_calls = 0;
+	struct composition *c = mime_prepare(&m, &env, &e);
+	if (!ok(c != NULL, "prepared with a 600-byte file")) {
+		diag("%s", e.msg);
+		return;
+	}
+	ok(mime_grew(c, &kept) == NULL, "nothing has grown yet");
+
+	fd = open(att, O_WRONLY | O_APPEND);
+	ok(fd >= 0 && write(fd, data + 600, 400) == 400, "the file grows");
+	close(fd);
+	is_int(mime_write(c, &bs.sink, &e), 0, "a file that grew: written");
+	is_str(mime_grew(c, &kept), att, "mime_grew names it");
+	is_int(kept, 600, "with the 600 bytes kept");
+	dn = attachment_bytes(out.data, "grow.bin", dec, sizeof(dec));
+	is_mem(dec, dn < 0 ? 0 : (size_t)dn, data, 600,
+	       "the part holds the first 600 bytes");
+
+	ok(truncate(att, 100) == 0, "the file shrinks");
+	buf_reset(&out);
+	is_int(mime_write(c, &bs.sink, &e), -1, "a file that shrank: fails");
+	is_int(e.cls, ERR_DATA, "with ERR_DATA");
+	if (!ok(strstr(e.msg, "shrank while being read (600 bytes, then "
+			      "100)") != NULL,
+		"naming the sizes")) {
+		diag("message: %s", e.msg);
+	}
+	is_int(mime_refresh(c, &e), 1, "mime_refresh takes one part anew");
+	buf_reset(&out);
+	is_int(mime_write(c, &bs.sink, &e), 0, "then it is written");
+	dn = attachment_bytes(out.data, "grow.bin", dec, sizeof(dec));
+	is_mem(dec, dn < 0 ? 0 : (size_t)dn, data, 100,
+	       "with the 100 bytes the file has now");
+	is_int(mime_refresh(c, &e), 0, "a second refresh changes nothing");
+	ok(wire_ok(out.data, out.len), "LF line ends, no line over 998");
+
+	mime_destroy(c);
+	unlink(att);
+	free(att);
+	unlink(m.body_path);
+	message_finish(&m);
+	buf_finish(&out);
+}
+
 int main(void)
 {
 	const char *t = getenv("TMPDIR");
@@ -749,6 +828,7 @@ int main(void)
 	test_param();
 	test_long_name();
 	test_errors();
+	test_changed_file();
 	rmdir(tmpdir);
 	return done_testing();
 }
