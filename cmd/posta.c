@@ -195,30 +195,53 @@ static bool list_has_utf8(const struct addrlist *l)
 	return false;
 }
 
-/* The lists' addresses as RCPT addresses, each once. */
+struct rcpt_slot {
+	const char *addr;
+	size_t pos;
+};
+
+static int slot_cmp(const void *a, const void *b)
+{
+	const struct rcpt_slot *x = a, *y = b;
+	int c = strcmp(x->addr, y->addr);
+
+	return c != 0 ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* The lists' addresses as RCPT addresses, each once, in the order first
+ * given. Sorted to find repeats, so 30000 recipients cost no more than
+ * a sort. */
 static const char **envelope_rcpts(const struct addrlist *const *lists,
 				   size_t nlists, size_t *n)
 {
-	size_t total = 0;
+	size_t total = 0, k = 0;
+	struct rcpt_slot *slot;
 	const char **v;
 
 	for (size_t l = 0; l < nlists; l++) {
 		total += lists[l]->n;
 	}
-	v = xcalloc(total, sizeof(*v));
-	*n = 0;
+	slot = xcalloc(total + 1, sizeof(*slot));
+	v = xcalloc(total + 1, sizeof(*v));
 	for (size_t l = 0; l < nlists; l++) {
-		for (size_t i = 0; i < lists[l]->n; i++) {
-			const char *a = lists[l]->v[i].addr;
-			bool seen = false;
-			for (size_t k = 0; k < *n && !seen; k++) {
-				seen = strcmp(v[k], a) == 0;
-			}
-			if (!seen) {
-				v[(*n)++] = a;
-			}
+		for (size_t i = 0; i < lists[l]->n; i++, k++) {
+			slot[k].addr = lists[l]->v[i].addr;
+			slot[k].pos = k;
 		}
 	}
+	qsort(slot, total, sizeof(*slot), slot_cmp);
+	for (size_t i = 0; i < total; i++) {
+		if (i == 0 || strcmp(slot[i].addr, slot[i - 1].addr) != 0) {
+			v[slot[i].pos] = slot[i].addr;
+		}
+	}
+	*n = 0;
+	for (size_t i = 0; i < total; i++) {
+		if (v[i] != NULL) {
+			v[(*n)++] = v[i];
+		}
+	}
+	free(slot);
 	return v;
 }
 

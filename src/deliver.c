@@ -144,12 +144,19 @@ static void queue_rcpt(struct smtp *s, const struct deliver_opts *o,
 	}
 }
 
+/* RCPT commands in flight at once with PIPELINING. */
+#define RCPT_WINDOW 100
+/* Refused recipients named in an error; the rest are counted. */
+#define REFUSED_NAMED 10
+
 /* Names each refused recipient with the server's words. */
 static int refused_error(const struct deliver_opts *o, struct deliver_result *r,
 			 bool sent_anyway, struct err *e)
 {
 	struct buf msg;
 	bool permanent = false;
+
+	size_t named = 0;
 
 	buf_init(&msg, ERR_MSG_MAX);
 	for (size_t i = 0; i < o->nrcpts; i++) {
@@ -158,8 +165,15 @@ static int refused_error(const struct deliver_opts *o, struct deliver_result *r,
 			continue;
 		}
 		permanent = permanent || code / 100 == 5;
-		buf_printf(&msg, "%s%s (%s)", msg.len ? ", " : "", o->rcpts[i],
-			   r->rcpt[i].text);
+		/* One line, however many: the first few, then a count. */
+		if (named < REFUSED_NAMED) {
+			buf_printf(&msg, "%s%s (%s)", msg.len ? ", " : "",
+				   o->rcpts[i], r->rcpt[i].text);
+			named++;
+		}
+	}
+	if (r->refused > named) {
+		buf_printf(&msg, " and %zu more", r->refused - named);
 	}
 	err_set(e, permanent ? ERR_NOUSER : ERR_TEMP,
 		"%s: recipient%s refused: %s; %s", o->host,
@@ -214,20 +228,23 @@ int deliver_send(const struct deliver_opts *o, struct composition *c,
 			goto out;
 		}
 	}
-	/* RFC 2920: MAIL and every RCPT in one write, replies after. DATA
-	 * waits for them, so a refused recipient can still stop it. */
+	/* RFC 2920: MAIL and the RCPTs in one write, replies after. DATA
+	 * waits for them, so a refused recipient can still stop it. At
+	 * most RCPT_WINDOW commands await replies: a server's unread
+	 * replies must never fill the socket while we still write, or
+	 * both sides wait forever (avoiding that is the client's job). */
+	size_t queued = 0;
 	queue_mail(&s, o, r->size, eight);
-	if (s.caps.pipelining) {
-		for (size_t i = 0; i < o->nrcpts; i++) {
-			queue_rcpt(&s, o, o->rcpts[i]);
-		}
+	while (s.caps.pipelining && queued < o->nrcpts &&
+	       queued < RCPT_WINDOW) {
+		queue_rcpt(&s, o, o->rcpts[queued++]);
 	}
 	if (smtp_read(&s, e) == -1) {
 		goto out;
 	}
 	if (s.reply.code != 250) {
 		smtp_fail(&s, e, "MAIL FROM", ERR_UNAVAIL);
-		for (size_t i = 0; s.caps.pipelining && i < o->nrcpts; i++) {
+		for (size_t i = 0; i < queued; i++) {
 			/* Drain the RCPT replies the server still owes. */
 			struct err ignored;
 			if (smtp_read(&s, &ignored) == -1) {
@@ -239,6 +256,12 @@ int deliver_send(const struct deliver_opts *o, struct composition *c,
 	for (size_t i = 0; i < o->nrcpts; i++) {
 		if (!s.caps.pipelining) {
 			queue_rcpt(&s, o, o->rcpts[i]);
+		} else if (queued - i <= RCPT_WINDOW / 2) {
+			/* Top up while half a window is still in flight,
+			 * so the server never waits on us either. */
+			while (queued < o->nrcpts && queued - i < RCPT_WINDOW) {
+				queue_rcpt(&s, o, o->rcpts[queued++]);
+			}
 		}
 		if (smtp_read(&s, e) == -1) {
 			goto out;
