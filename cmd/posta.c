@@ -554,6 +554,12 @@ int main(int argc, char *argv[])
 	    st.act != ACT_SERVERINFO && st.act != ACT_VERIFY &&
 	    st.act != ACT_EXPAND) {
 		if (rawmsg_read(&raw, "-", &e) == -1) {
+			/* Input posta cannot send is still the user's mail:
+			 * it was read whole, so it is kept. */
+			if (e.cls == ERR_DATA && raw.src.size > 0) {
+				unsent = &raw;
+				unsent_time = time(NULL);
+			}
 			die(&e);
 		}
 		have_raw = true;

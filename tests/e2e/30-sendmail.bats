@@ -349,6 +349,10 @@ open(sys.argv[2], "wb").write(out + b".\r\n")' in.eml want.data
 	assert_fails 65
 	assert_stderr_contains '998'
 	refute_arrived
+	# Nothing lost: the input is in the dead letter, as it came.
+	assert_stderr_contains "; message saved to $POSTA_DEAD_LETTER"
+	assert_eq "$(cat in.eml)" "$(sed -e 1d -e '$d' "$POSTA_DEAD_LETTER")" 'dead letter'
+	rm -f -- "$POSTA_DEAD_LETTER"
 	# 998 octets exactly is fine.
 	{
 		printf 'From: a@example.org\nTo: b@example.org\nSubject: long\n\n'
