@@ -40,6 +40,10 @@ SCENARIO is a JSON object (or @FILE holding one). Every key is optional:
                 "accept" (before the greeting), "ehlo", "mail",
                 "mid-data" (after the first bytes of the message),
                 "after-dot" (the whole message came, no reply)
+  data_exec     a command (argv list) run when DATA arrives, before the 354:
+                the moment to change a file the client is about to send
+  data_stall_ms once the first bytes of a message arrive, stop reading for
+                this long (the client's writes block meanwhile)
   delay_ms      wait this long before each reply, reading what arrives
   trickle_ms    send replies one byte at a time, this far apart
   hold_seconds  longest a connection may last (default 15)
@@ -76,6 +80,7 @@ import json
 import os
 import socket
 import ssl
+import subprocess
 import sys
 import time
 
@@ -322,12 +327,17 @@ class Session:
         self.answer(reply)
 
     def do_DATA(self, arg):
+        hook = self.sc.get('data_exec')
+        if hook:
+            done = subprocess.run(hook, timeout=10, check=False)
+            self.rec.event(ev='data-exec', argv=hook, status=done.returncode)
         reply = self.reply_for('data', '354 End data with <CR><LF>.<CR><LF>')
         self.answer(reply)
         if not lines_of(reply).startswith(b'354'):
             return
         # Read the message up to CRLF.CRLF exactly as it crosses the wire.
         start = 0
+        stalled = False
         while True:
             i = self.buf.find(b'\r\n.\r\n', max(0, start - 4))
             if self.buf.startswith(b'.\r\n'):
@@ -337,6 +347,10 @@ class Session:
             if self.sc.get('drop') == 'mid-data' and len(self.buf) > 0:
                 self.rec.data(bytes(self.buf), partial=True)
                 raise Drop('mid-data')
+            if self.sc.get('data_stall_ms') and len(self.buf) > 0 and not stalled:
+                stalled = True
+                self.rec.event(ev='data-stall', received=len(self.buf))
+                time.sleep(min(float(self.sc['data_stall_ms']) / 1000, self.left()))
             start = len(self.buf)
             if self.fill(self.left()) is False:
                 self.rec.data(bytes(self.buf), partial=True)
