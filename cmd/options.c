@@ -346,8 +346,9 @@ static int hexval(char ch)
 	return -1;
 }
 
-/* RFC 3986 2.1 percent-decoding, for a user name like me%40example.org. */
-static char *pct_decode(const char *s, size_t n)
+/* RFC 3986 2.1 percent-decoding, for a user name like me%40example.org;
+ * *len is the decoded length (a %00 would end the string early). */
+static char *pct_decode(const char *s, size_t n, size_t *len)
 {
 	char *out = xcalloc(n + 1, 1);
 	size_t o = 0;
@@ -362,6 +363,7 @@ static char *pct_decode(const char *s, size_t n)
 			out[o++] = s[i];
 		}
 	}
+	*len = o;
 	return out;
 }
 
@@ -397,7 +399,21 @@ void options_parse_server(const char *url, struct server *sv,
 				"--password-command, --password-file or "
 				"POSTA_PASSWORD");
 		}
-		sv->user = pct_decode(p, (size_t)(at - p));
+		size_t ulen;
+		sv->user = pct_decode(p, (size_t)(at - p), &ulen);
+		for (size_t i = 0; i < ulen; i++) {
+			unsigned char c = (unsigned char)sv->user[i];
+			if (c < 32 || c == 127) {
+				/* As for --user: one line, and all of it. */
+				fail(o,
+				     "'%s': the user name holds a control "
+				     "character",
+				     url);
+			}
+		}
+		if (ulen == 0) {
+			fail(o, "'%s': an empty user name", url);
+		}
 		p = at + 1;
 	}
 	if (*p == '[') {

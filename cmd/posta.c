@@ -135,16 +135,23 @@ static char *get_password(const struct delivery *d, const char *user,
 	char prompt[512], netrc[4096];
 	const char *home = getenv("HOME");
 
+	/* Out of the environment first, whichever source wins: a password
+	 * command must not inherit it. One copy is kept, in our memory. */
+	if (env != NULL) {
+		char *copy = *env != '\0' ? xstrdup(env) : NULL;
+		explicit_bzero(env, strlen(env));
+		unsetenv("POSTA_PASSWORD");
+		env = copy;
+	}
 	if (d->password_command != NULL) {
 		pw = secret_command(d->password_command, &e);
 	} else if (d->password_file != NULL) {
 		pw = secret_file(d->password_file, &e);
 	} else if (d->password != NULL) {
 		pw = xstrdup(d->password);
-	} else if (env != NULL && *env != '\0') {
-		pw = xstrdup(env);
-		/* Keep one copy only: the environment's is wiped. */
-		explicit_bzero(env, strlen(env));
+	} else if (env != NULL) {
+		pw = env;
+		env = NULL;
 	} else {
 		if (home != NULL && *home != '\0') {
 			snprintf(netrc, sizeof(netrc), "%s/.netrc", home);
@@ -167,6 +174,7 @@ static char *get_password(const struct delivery *d, const char *user,
 			      user, host, e.msg);
 		}
 	}
+	secret_free(env);
 	if (pw == NULL) {
 		die(&e);
 	}

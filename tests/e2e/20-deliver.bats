@@ -171,6 +171,17 @@ make_backup_files() {
 	assert_eq 'demo@example.org' "$(envq 'e["auth_user"]')" 'logged in as'
 }
 
+@test "a user name in the URL with %0D%0A, %00 or nothing: exit 64 before reading stdin" {
+	local u
+	for u in 'demo%0D%0AMAIL%20FROM:%3C%3E' 'demo%00root' 'demo%1B[2J' ''; do
+		POSTA_PASSWORD=x run_posta --server="smtp://$u@127.0.0.1:9" \
+			-f ops@example.org admin@example.org <<<'hi'
+		assert_fails 64 "$u" || return 1
+		assert_stderr_contains '--server' || return 1
+		refute_dead_letter || return 1
+	done
+}
+
 @test "server requiring STARTTLS before anything: works" {
 	tls_server --require-starttls
 	send -f ops@example.org admin@example.org
@@ -375,6 +386,15 @@ make_backup_files() {
 @test "password from POSTA_PASSWORD" {
 	tls_server
 	POSTA_PASSWORD=$PASSWORD send -f ops@example.org admin@example.org
+	delivered
+}
+
+@test "a --password-command does not inherit POSTA_PASSWORD" {
+	tls_server
+	# The command gives the right password only when the variable is gone.
+	POSTA_PASSWORD=leaked send \
+		--password-command="[ -z \"\${POSTA_PASSWORD+set}\" ] && printf '%s\\n' '$PASSWORD'" \
+		-f ops@example.org admin@example.org
 	delivered
 }
 
