@@ -31,6 +31,7 @@
 #include "mime.h"
 #include "netrc.h"
 #include "rawmsg.h"
+#include "reply.h"
 #include "secret.h"
 #include "sink.h"
 #include "xalloc.h"
@@ -185,12 +186,12 @@ static void trace_line(void *ctx, char dir, const char *text, size_t n)
 {
 	/* What a server sends is shown, never obeyed: control bytes
 	 * (escape sequences) become '?'. */
-	fprintf(stderr, "%c ", dir);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)text[i];
-		fputc(c < 32 || c == 127 ? '?' : c, stderr);
-	}
-	fputc('\n', stderr);
+	char *shown = xcalloc(n + 1, 1);
+
+	memcpy(shown, text, n);
+	reply_clean(shown, n);
+	fprintf(stderr, "%c %.*s\n", dir, (int)n, shown);
+	free(shown);
 }
 
 static bool list_has_utf8(const struct addrlist *l)

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "header.h"
+
 void reply_init(struct reply *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -58,6 +60,31 @@ static size_t parse_enhanced(const char *s, size_t n, char out[16])
 	return i;
 }
 
+void reply_clean(char *s, size_t n)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	for (size_t i = 0; i < n;) {
+		size_t len = 1;
+		bool bad;
+
+		if (p[i] < 0x80) {
+			bad = (p[i] < 32 && p[i] != '\t') || p[i] == 127;
+		} else {
+			len = utf8_char_len(p + i, n - i);
+			/* C1 controls (U+0080 to U+009F) act like ESC on
+			 * many terminals. */
+			bad = len < 2 || !utf8_valid(s + i, len) ||
+			      (p[i] == 0xc2 && p[i + 1] < 0xa0);
+		}
+		if (bad) {
+			p[i] = '?';
+			len = 1;
+		}
+		i += len;
+	}
+}
+
 int reply_feed(struct reply *r, const char *line, size_t n, struct err *e)
 {
 	int code;
@@ -83,11 +110,9 @@ int reply_feed(struct reply *r, const char *line, size_t n, struct err *e)
 		/* Quote it without its control bytes: a hostile server
 		 * must not write escape sequences to our terminal. */
 		char shown[81];
-		size_t k = 0;
-		for (; k < n && k < sizeof(shown) - 1; k++) {
-			unsigned char c = (unsigned char)line[k];
-			shown[k] = c < 32 || c == 127 ? '?' : (char)c;
-		}
+		size_t k = n < sizeof(shown) - 1 ? n : sizeof(shown) - 1;
+		memcpy(shown, line, k);
+		reply_clean(shown, k);
 		shown[k] = '\0';
 		return err_set(e, ERR_PROTOCOL, "malformed reply '%s'", shown);
 	}
@@ -119,6 +144,10 @@ int reply_feed(struct reply *r, const char *line, size_t n, struct err *e)
 	if (buf_append(&r->text, text, tlen) == -1) {
 		return err_set(e, ERR_PROTOCOL, "reply longer than %d bytes",
 			       REPLY_TEXT_MAX);
+	}
+	if (tlen > 0) {
+		/* The text ends up in error messages on a terminal. */
+		reply_clean(r->text.data + r->text.len - tlen, tlen);
 	}
 	r->nlines++;
 	r->done = last;

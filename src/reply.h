@@ -32,6 +32,10 @@ void reply_finish(struct reply *r);
  * malformed, too long, not printable, or its code differs from the
  * reply's first line. */
 int reply_feed(struct reply *r, const char *line, size_t n, struct err *e);
+/* Makes the n bytes at s safe to print on a terminal, in place and at
+ * the same length: control bytes (C0 but tab, DEL, C1) and bytes that
+ * are not well-formed UTF-8 become '?'. */
+void reply_clean(char *s, size_t n);
 /* 2 for 2xx, 3 for 3xx, ...: RFC 5321 4.2.1 first digit. */
 int reply_class(const struct reply *r);
 /* The code and every line's text joined by spaces (a repeated enhanced

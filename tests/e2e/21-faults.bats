@@ -840,6 +840,17 @@ PY
 	assert_eq False "$output" 'DATA sent after a non-printable reply'
 }
 
+@test "C1 controls in a refusal are quoted as '?', never reach the terminal" {
+	start_fault '{"rcpt": {"raw": "550 5.1.1 \u009b31mred\u009b0m no such user\r\n"}}'
+	send bob@example.org
+	fault_done
+	fail_with 67
+	assert_stderr_contains '550 5.1.1 ??31mred??0m no such user'
+	if LC_ALL=C grep -q $'\xc2\x9b' "$ERR"; then
+		flunk 'a C1 CSI reached stderr'
+	fi
+}
+
 @test "a server that refuses EHLO gets HELO and no extensions" {
 	start_fault '{"ehlo_reply": "500 5.5.1 Command unrecognized: EHLO"}'
 	send --tls=none bob@example.org

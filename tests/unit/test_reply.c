@@ -402,6 +402,57 @@ static void test_next_reply(void)
 	reply_finish(&r);
 }
 
+/* What a server writes reaches a terminal only through reply_clean. */
+static void test_clean(void)
+{
+	static const struct {
+		const char *in, *want, *name;
+	} cases[] = {
+		{ "plain ASCII text", "plain ASCII text", "ASCII kept" },
+		{ "tab\there", "tab\there", "a tab kept" },
+		{ "esc\x1b[2J", "esc?[2J", "ESC replaced" },
+		{ "del\x7f", "del?", "DEL replaced" },
+		{ "Gr\xc3\xbc\xc3\x9f"
+		  "e \xe2\x82\xac \xf0\x9f\x93\xa7",
+		  "Gr\xc3\xbc\xc3\x9f"
+		  "e \xe2\x82\xac \xf0\x9f\x93\xa7",
+		  "well-formed UTF-8 kept" },
+		{ "csi\xc2\x9b"
+		  "2J",
+		  "csi??2J", "C1 CSI as UTF-8 replaced" },
+		{ "nbsp\xc2\xa0ok", "nbsp\xc2\xa0ok", "U+00A0 kept" },
+		{ "csi\x9b"
+		  "2J",
+		  "csi?2J", "a lone C1 byte replaced" },
+		{ "latin1 \xfc ber", "latin1 ? ber", "Latin-1 byte replaced" },
+		{ "cut \xe2\x82", "cut ??", "a cut-off sequence replaced" },
+		{ "overlong \xc0\xaf", "overlong ??",
+		  "an overlong form replaced" },
+		{ "surrogate \xed\xa0\x80", "surrogate ???",
+		  "a surrogate replaced" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char b[64];
+		size_t n = strlen(cases[i].in);
+
+		memcpy(b, cases[i].in, n + 1);
+		reply_clean(b, n);
+		is_str(b, cases[i].want, cases[i].name);
+	}
+
+	struct reply r;
+	struct err e;
+	reply_init(&r);
+	is_int(feed(&r,
+		    "550 5.1.1 \xc2\x9b"
+		    "31mred \xff",
+		    &e),
+	       1, "a reply with C1 and a stray byte is read");
+	is_str(text(&r), "5.1.1 ??31mred ?", "and its text is clean");
+	reply_finish(&r);
+}
+
 int main(void)
 {
 	plan_lazy();
@@ -414,5 +465,6 @@ int main(void)
 	test_lines_max();
 	test_text_max();
 	test_next_reply();
+	test_clean();
 	return done_testing();
 }
