@@ -949,13 +949,19 @@ const char *mime_grew(const struct composition *c, uint64_t *kept)
 	return c->grew;
 }
 
-static int tree_refresh(struct part *p, struct err *e)
+static int tree_refresh(struct composition *c, struct part *p, struct err *e)
 {
 	int n = 0;
 
 	if (!p->multi) {
 		if (!p->shrank) {
 			return 0;
+		}
+		p->shrank = false;
+		if (c->raw) {
+			/* A whole message's body passes through as it is,
+			 * with no MIME header to name a new encoding. */
+			return scan_source(c, p, e) == -1 ? -1 : 1;
 		}
 		if (source_restat(&p->src, e) == -1) {
 			return -1;
@@ -971,11 +977,10 @@ static int tree_refresh(struct part *p, struct err *e)
 		p->tx = TX_RAW;
 		p->cte = CTE_BASE64;
 		p->scanned = false;
-		p->shrank = false;
 		return 1;
 	}
 	for (size_t i = 0; i < p->nkids; i++) {
-		int r = tree_refresh(p->kids[i], e);
+		int r = tree_refresh(c, p->kids[i], e);
 		if (r == -1) {
 			return -1;
 		}
@@ -986,7 +991,7 @@ static int tree_refresh(struct part *p, struct err *e)
 
 int mime_refresh(struct composition *c, struct err *e)
 {
-	return tree_refresh(c->root, e);
+	return tree_refresh(c, c->root, e);
 }
 
 int mime_wire_size(struct composition *c, uint64_t *size, struct err *e)

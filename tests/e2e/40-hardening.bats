@@ -382,3 +382,25 @@ json.dump({"mail": {"raw": "250 " + "a" * 1048576}}, open(sys.argv[1], "w"))' "$
 	((ELAPSED >= 2900 && ELAPSED < 5000)) || flunk "posta took $ELAPSED ms with --timeout=3"
 	assert_eq 0 "$(fsq 'len(cmds)')" 'commands sent before the greeting was whole'
 }
+
+@test "a whole message on stdin from a file that shrinks: exit 65, the dead letter holds what is left" {
+	{
+		printf 'From: Alice <%s>\nTo: bob@example.org\nSubject: shrinking\nMessage-ID: %s\n\n' "$FROM" "$MID"
+		seq -f 'body line %g' 1 20000
+	} >in.eml
+	local keep
+	keep=$(($(grep -b -m1 '^body line 100$' in.eml | cut -d: -f1)))
+	start_fault "{\"data_exec\": [\"truncate\", \"-s\", \"$keep\", \"$W/in.eml\"]}"
+	run_posta -t --server="smtp://127.0.0.1:$FS_PORT" --tls-ca="$CERTS/ca.pem" --timeout=20 <in.eml
+	fault_done
+	saved_once 65
+	assert_stderr_contains 'standard input shrank while being read'
+	"$PY" - "$POSTA_DEAD_LETTER" <<'PY' || return 1
+import mailbox, sys
+m = list(mailbox.mbox(sys.argv[1], create=False))[0]
+body = m.get_payload()
+lines = body.splitlines()
+if m['Subject'] != 'shrinking' or lines[0] != 'body line 1' or lines[-1] != 'body line 99':
+    sys.exit('dead letter body: %r ... %r' % (lines[:1], lines[-1:]))
+PY
+}
