@@ -497,8 +497,9 @@ make_backup_files() {
 		-b admin@example.org -b 'team@example.org, other@example.org' \
 		admin@example.org team@example.org
 	delivered
-	assert_eq 'admin@example.org other@example.org team@example.org' \
-		"$(envq '" ".join(sorted(e["rcpt_tos"]))')" 'RCPT TO'
+	# Each once, in the order first given: To, then Cc, then Bcc.
+	assert_eq 'admin@example.org team@example.org other@example.org' \
+		"$(envq '" ".join(e["rcpt_tos"])')" 'RCPT TO'
 	assert_no_header Bcc
 	refute_grep other@example.org "$GOT.eml"
 }
