@@ -20,21 +20,8 @@ teardown() {
 MID='<fault-test@example.org>'
 FROM='alice@example.org'
 
-# send OPTION... RECIPIENT...: a small fixed message to faultsrv over STARTTLS
-# (trusting the test CA), body 'Fault body'; see run_posta.
 send() {
-	run_posta -s 'Fault test' -f "Alice <$FROM>" --date="@$EPOCH" \
-		--message-id="$MID" --server="smtp://127.0.0.1:$FS_PORT" \
-		--tls-ca="$CERTS/ca.pem" --timeout=5 "$@" <<<'Fault body'
-}
-
-# elapsed_ms CMD...: run CMD, then set ELAPSED to the milliseconds it took.
-elapsed_ms() {
-	local t0 t1
-	t0=$(date +%s%N)
-	"$@"
-	t1=$(date +%s%N)
-	ELAPSED=$(((t1 - t0) / 1000000))
+	fault_send "$@"
 }
 
 # fail_with CODE: exit CODE, one 'posta: ' line, nothing on stdout, and the

@@ -23,21 +23,8 @@ teardown() {
 MID='<hardening-test@example.org>'
 FROM='alice@example.org'
 
-# send OPTION... RECIPIENT...: a small fixed message to faultsrv over STARTTLS
-# (trusting the test CA); see run_posta.
 send() {
-	run_posta -s 'Hardening test' -f "Alice <$FROM>" --date="@1700000000" \
-		--message-id="$MID" --server="smtp://127.0.0.1:$FS_PORT" \
-		--tls-ca="$CERTS/ca.pem" --timeout=20 "$@" <<<'Hardening body'
-}
-
-# elapsed_ms CMD...: run CMD, then set ELAPSED to the milliseconds it took.
-elapsed_ms() {
-	local t0 t1
-	t0=$(date +%s%N)
-	"$@"
-	t1=$(date +%s%N)
-	ELAPSED=$(((t1 - t0) / 1000000))
+	fault_send "$@"
 }
 
 # saved_once: exit status as asserted before, one 'posta: ' line, and the
@@ -83,7 +70,7 @@ sha() {
 # send_signalled SIGNAL: posta talks to faultsrv, which answers slowly; SIGNAL is
 # sent to posta once it has been connected for a second.
 send_signalled() {
-	local sig=$1 pid i
+	local sig=$1 pid
 	"$POSTA" -s 'Signal test' -f "Alice <$FROM>" --date="@1700000000" \
 		--message-id="$MID" --server="smtp://127.0.0.1:$FS_PORT" \
 		--tls-ca="$CERTS/ca.pem" --timeout=20 bob@example.org \
@@ -91,11 +78,7 @@ send_signalled() {
 	pid=$!
 	sleep 1
 	kill -"$sig" "$pid"
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	wait "$pid" && status=0 || status=$?
+	wait_gone "$pid"
 }
 
 @test "SIGTERM while waiting for the server: exit 75 at once, message saved" {
@@ -147,11 +130,7 @@ signal_in_data() {
 	sleep 0.5
 	SECONDS=0
 	kill -"$sig" "$pid"
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	wait "$pid" && status=0 || status=$?
+	wait_gone "$pid"
 	[ "$SECONDS" -lt 3 ] || flunk "posta took $SECONDS s to stop"
 	fault_done
 }

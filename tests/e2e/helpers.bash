@@ -342,6 +342,36 @@ start_fault() {
 	FS_PORT=$BG_PORT
 }
 
+# fault_send OPTION... RECIPIENT...: a small fixed message (from "Alice
+# <$FROM>", Message-ID $MID, the fixed date, body 'Fault body') to faultsrv over
+# STARTTLS, trusting the test CA, with --timeout=5 unless an OPTION says
+# otherwise; see run_posta.
+fault_send() {
+	run_posta -s 'Fault test' -f "Alice <$FROM>" --date="@$EPOCH" \
+		--message-id="$MID" --server="smtp://127.0.0.1:$FS_PORT" \
+		--tls-ca="$CERTS/ca.pem" --timeout=5 "$@" <<<'Fault body'
+}
+
+# elapsed_ms CMD...: run CMD, then set ELAPSED to the milliseconds it took.
+elapsed_ms() {
+	local t0 t1
+	t0=$(date +%s%N)
+	"$@"
+	t1=$(date +%s%N)
+	ELAPSED=$(((t1 - t0) / 1000000))
+}
+
+# wait_gone PID: wait (at most 10 s) for PID to end, then reap it and set
+# status to its exit status.
+wait_gone() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait "$1" && status=0 || status=$?
+}
+
 # fault_done: wait (at most 10 s) until faultsrv has finished its connection
 # and written its records.
 fault_done() {
