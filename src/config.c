@@ -182,6 +182,9 @@ int config_load(struct config *c, const char *path, struct err *e)
 	struct config_section *cur;
 	bool after_default = false;
 	struct stat st;
+	/* stdio's buffer is ours, so the password lines in it can be
+	 * wiped like every other copy. */
+	char iobuf[BUFSIZ];
 
 	memset(c, 0, sizeof(*c));
 	c->path = xstrdup(path);
@@ -190,6 +193,7 @@ int config_load(struct config *c, const char *path, struct err *e)
 		return err_sys(e, errno == ENOENT ? ERR_NOINPUT : ERR_CONFIG,
 			       errno, "%s", path);
 	}
+	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
 		fclose(f);
 		return err_sys(e, ERR_CONFIG, EISDIR, "%s", path);
@@ -278,6 +282,7 @@ out:
 	}
 	free(line);
 	fclose(f);
+	explicit_bzero(iobuf, sizeof(iobuf));
 	return ret;
 }
 
