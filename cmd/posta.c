@@ -380,9 +380,12 @@ static int send_message(struct composition *c, const char *from,
 				r.final_reply);
 		}
 		status = EX_OK;
-	} else if (r.sent) {
-		/* --allow-partial: the server has the message; what it
-		 * refused is named, and the status says so. */
+	} else if (r.sent && o->allow_partial && r.unreached == 0) {
+		/* --allow-partial: the server has the message for all
+		 * it did not refuse; those are named, and the status says
+		 * so. A delivery split by the server's recipient limit
+		 * that stopped half way is saved below: the error names
+		 * who has it. */
 		warnx("%s", e.msg);
 		status = exit_status(e.cls);
 	} else {

@@ -149,53 +149,241 @@ static void queue_rcpt(struct smtp *s, const struct deliver_opts *o,
 /* Refused recipients named in an error; the rest are counted. */
 #define REFUSED_NAMED 10
 
-/* Names each refused recipient with the server's words. */
+/* RFC 5321 4.5.3.1.10: a server out of room for more recipients in one
+ * message says 452 (4.5.3); one following RFC 821 says 552 (5.5.3),
+ * which is to be taken the same way. Either is not a refusal of the
+ * address: it goes in the next transaction (4.5.3.1.8). */
+static bool rcpt_limit(const struct smtp *s)
+{
+	return (s->reply.code == 452 && (s->reply.enh[0] == '\0' ||
+					 strcmp(s->reply.enh, "4.5.3") == 0)) ||
+	       (s->reply.code == 552 && strcmp(s->reply.enh, "5.5.3") == 0);
+}
+
+/* Appends "a, b, ... and N more" for the recipients that pick() selects. */
+static void name_some(const struct deliver_opts *o,
+		      const struct deliver_result *r,
+		      bool (*pick)(const struct rcpt_status *), bool why,
+		      struct buf *msg)
+{
+	size_t named = 0, more = 0;
+
+	for (size_t i = 0; i < o->nrcpts; i++) {
+		if (!pick(&r->rcpt[i])) {
+			continue;
+		}
+		/* One line, however many: the first few, then a count. */
+		if (named == REFUSED_NAMED) {
+			more++;
+			continue;
+		}
+		buf_printf(msg, "%s%s", named > 0 ? ", " : "", o->rcpts[i]);
+		if (why) {
+			buf_printf(msg, " (%s)", r->rcpt[i].text);
+		}
+		named++;
+	}
+	if (more > 0) {
+		buf_printf(msg, " and %zu more", more);
+	}
+}
+
+static bool is_refused(const struct rcpt_status *st)
+{
+	return st->code / 100 != 2 && !st->sent;
+}
+
+static bool is_unsent(const struct rcpt_status *st)
+{
+	return !st->sent;
+}
+
+/* Names each refused recipient with the server's words, and says who
+ * has the message. */
 static int refused_error(const struct deliver_opts *o, struct deliver_result *r,
-			 bool sent_anyway, struct err *e)
+			 struct err *e)
 {
 	struct buf msg;
 	bool permanent = false;
+	size_t refused = 0;
 
-	size_t named = 0;
-
-	buf_init(&msg, ERR_MSG_MAX);
 	for (size_t i = 0; i < o->nrcpts; i++) {
-		int code = r->rcpt[i].code;
-		if (code / 100 == 2) {
-			continue;
-		}
-		permanent = permanent || code / 100 == 5;
-		/* One line, however many: the first few, then a count. */
-		if (named < REFUSED_NAMED) {
-			buf_printf(&msg, "%s%s (%s)", msg.len ? ", " : "",
-				   o->rcpts[i], r->rcpt[i].text);
-			named++;
+		if (is_refused(&r->rcpt[i])) {
+			refused++;
+			permanent = permanent || r->rcpt[i].code / 100 == 5;
 		}
 	}
-	if (r->refused > named) {
-		buf_printf(&msg, " and %zu more", r->refused - named);
+	buf_init(&msg, ERR_MSG_MAX);
+	name_some(o, r, is_refused, true, &msg);
+	if (r->delivered == 0) {
+		buf_puts(&msg, "; nothing was sent");
+	} else if (r->delivered + refused == o->nrcpts) {
+		buf_puts(&msg, "; sent to the others");
+		if (o->allow_partial) {
+			buf_puts(&msg, " (--allow-partial)");
+		}
+	} else {
+		buf_printf(&msg, "; sent to %zu of %zu recipients, not to ",
+			   r->delivered, o->nrcpts);
+		name_some(o, r, is_unsent, false, &msg);
 	}
 	err_set(e, permanent ? ERR_NOUSER : ERR_TEMP,
-		"%s: recipient%s refused: %s; %s", o->host,
-		r->refused > 1 ? "s" : "", msg.data ? msg.data : "",
-		sent_anyway ? "sent to the others (--allow-partial)"
-			    : "nothing was sent");
+		"%s: recipient%s refused: %s", o->host, refused > 1 ? "s" : "",
+		msg.data);
 	buf_finish(&msg);
 	return -1;
+}
+
+/* After a failure that is not a refusal, in a delivery that went to some
+ * recipients in an earlier transaction: say who has it and who not. */
+static void partial_note(const struct deliver_opts *o,
+			 const struct deliver_result *r, struct err *e)
+{
+	struct buf msg;
+	char was[ERR_MSG_MAX];
+
+	snprintf(was, sizeof(was), "%s", e->msg);
+	buf_init(&msg, ERR_MSG_MAX);
+	name_some(o, r, is_unsent, false, &msg);
+	err_set(e, e->cls, "%s; sent to %zu of %zu recipients, not to %s", was,
+		r->delivered, o->nrcpts, msg.data);
+	buf_finish(&msg);
+}
+
+/* MAIL and the RCPTs for the recipients idx[0..n): r->rcpt filled. At
+ * most RCPT_WINDOW commands await replies with PIPELINING: a server's
+ * unread replies must never fill the socket while we still write, or
+ * both sides wait forever (avoiding that is the client's job, RFC 2920).
+ * DATA waits for all of them, so a refused recipient can still stop
+ * it. */
+static int envelope(struct smtp *s, const struct deliver_opts *o,
+		    struct deliver_result *r, bool eight, const size_t *idx,
+		    size_t n, struct err *e)
+{
+	size_t queued = 0;
+
+	queue_mail(s, o, r->size, eight);
+	while (s->caps.pipelining && queued < n && queued < RCPT_WINDOW) {
+		queue_rcpt(s, o, o->rcpts[idx[queued++]]);
+	}
+	if (smtp_read(s, e) == -1) {
+		return -1;
+	}
+	if (s->reply.code != 250) {
+		smtp_fail(s, e, "MAIL FROM", ERR_UNAVAIL);
+		for (size_t i = 0; i < queued; i++) {
+			/* Drain the RCPT replies the server still owes. */
+			struct err ignored;
+			if (smtp_read(s, &ignored) == -1) {
+				break;
+			}
+		}
+		return -1;
+	}
+	/* Once the server says it has no room for more, the RCPTs not yet
+	 * sent wait for the next transaction. */
+	bool full = false;
+	size_t i = 0;
+	for (; i < n && !(full && i == queued); i++) {
+		struct rcpt_status *st = &r->rcpt[idx[i]];
+		if (!s->caps.pipelining) {
+			queue_rcpt(s, o, o->rcpts[idx[queued++]]);
+		} else if (!full && queued - i <= RCPT_WINDOW / 2) {
+			/* Top up while half a window is still in flight,
+			 * so the server never waits on us either. */
+			while (queued < n && queued - i < RCPT_WINDOW) {
+				queue_rcpt(s, o, o->rcpts[idx[queued++]]);
+			}
+		}
+		if (smtp_read(s, e) == -1) {
+			return -1;
+		}
+		st->code = s->reply.code;
+		st->limit = rcpt_limit(s);
+		full = full || st->limit;
+		reply_summary(&s->reply, st->text, DELIVER_TEXT_MAX);
+	}
+	for (; i < n; i++) {
+		struct rcpt_status *st = &r->rcpt[idx[i]];
+		st->code = 0;
+		st->limit = true;
+		snprintf(st->text, sizeof(st->text),
+			 "not sent: the server "
+			 "took all it would");
+	}
+	return 0;
+}
+
+/* DATA, the message and the final dot (with QUIT after it when it is
+ * the last and the server pipelines); 0 when the server took it. */
+static int send_data(struct smtp *s, const struct deliver_opts *o,
+		     struct composition *c, struct deliver_result *r, bool last,
+		     struct err *e)
+{
+	struct data_sink data;
+	struct conn_sink cs;
+	bool quit = last && s->caps.pipelining;
+	int ret = -1;
+
+	if (smtp_command(s, e, "DATA") == -1) {
+		return -1;
+	}
+	if (s->reply.code != 354) {
+		return smtp_fail(s, e, "DATA", ERR_UNAVAIL);
+	}
+	cs.sink.ops = &conn_sink_ops;
+	cs.conn = &s->conn;
+	data_sink_init(&data, &cs.sink);
+	s->broken = true; /* until the final dot is out */
+	/* The end of the message, the dot and a pipelined QUIT leave in
+	 * one write: no small packets for the server to wait on. */
+	if (mime_write(c, &data.sink, e) == -1 ||
+	    data_sink_end_with(&data, "QUIT\r\n", quit ? 6 : 0, e) == -1) {
+		goto out;
+	}
+	s->broken = false;
+	r->quit_sent = quit;
+	if (o->trace != NULL) {
+		char note[64];
+		int k = snprintf(note, sizeof(note), "[%llu bytes of message]",
+				 (unsigned long long)data.bytes);
+		o->trace->line(o->trace->ctx, '>', note, (size_t)k);
+		o->trace->line(o->trace->ctx, '>', ".", 1);
+		if (quit) {
+			o->trace->line(o->trace->ctx, '>', "QUIT", 4);
+		}
+	}
+	if (smtp_read(s, e) == -1) {
+		char msg[ERR_MSG_MAX];
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		err_set(e, e->cls,
+			"%s; after the final dot, so the server may or may not "
+			"have taken the message",
+			msg);
+		goto out;
+	}
+	reply_summary(&s->reply, r->final_reply, DELIVER_TEXT_MAX);
+	if (s->reply.code != 250) {
+		smtp_fail(s, e, "end of DATA", ERR_UNAVAIL);
+		goto out;
+	}
+	ret = 0;
+out:
+	data_sink_finish(&data);
+	return ret;
 }
 
 int deliver_send(const struct deliver_opts *o, struct composition *c,
 		 struct deliver_result *r, struct err *e)
 {
 	struct smtp s;
-	struct data_sink data;
-	struct conn_sink cs;
 	bool eight = mime_is_8bit(c);
+	size_t *todo = xcalloc(o->nrcpts + 1, sizeof(*todo)), ntodo = 0;
+	bool named = false; /* the error already says who has it */
 	int ret = -1;
 
 	memset(r, 0, sizeof(*r));
 	r->rcpt = xcalloc(o->nrcpts, sizeof(*r->rcpt));
-	memset(&data, 0, sizeof(data));
 	if (session_start(&s, o, e) == -1) {
 		goto out;
 	}
@@ -228,113 +416,67 @@ int deliver_send(const struct deliver_opts *o, struct composition *c,
 			goto out;
 		}
 	}
-	/* RFC 2920: MAIL and the RCPTs in one write, replies after. DATA
-	 * waits for them, so a refused recipient can still stop it. At
-	 * most RCPT_WINDOW commands await replies: a server's unread
-	 * replies must never fill the socket while we still write, or
-	 * both sides wait forever (avoiding that is the client's job). */
-	size_t queued = 0;
-	queue_mail(&s, o, r->size, eight);
-	while (s.caps.pipelining && queued < o->nrcpts &&
-	       queued < RCPT_WINDOW) {
-		queue_rcpt(&s, o, o->rcpts[queued++]);
-	}
-	if (smtp_read(&s, e) == -1) {
-		goto out;
-	}
-	if (s.reply.code != 250) {
-		smtp_fail(&s, e, "MAIL FROM", ERR_UNAVAIL);
-		for (size_t i = 0; i < queued; i++) {
-			/* Drain the RCPT replies the server still owes. */
-			struct err ignored;
-			if (smtp_read(&s, &ignored) == -1) {
-				break;
-			}
-		}
-		goto out;
-	}
 	for (size_t i = 0; i < o->nrcpts; i++) {
-		if (!s.caps.pipelining) {
-			queue_rcpt(&s, o, o->rcpts[i]);
-		} else if (queued - i <= RCPT_WINDOW / 2) {
-			/* Top up while half a window is still in flight,
-			 * so the server never waits on us either. */
-			while (queued < o->nrcpts && queued - i < RCPT_WINDOW) {
-				queue_rcpt(&s, o, o->rcpts[queued++]);
-			}
-		}
-		if (smtp_read(&s, e) == -1) {
+		todo[ntodo++] = i;
+	}
+	/* One transaction, or more when the server takes fewer recipients
+	 * per message than there are (RFC 5321 4.5.3.1.8). */
+	while (ntodo > 0) {
+		size_t acc = 0, lim = 0, ref = 0, next = 0;
+
+		r->transactions++;
+		if (envelope(&s, o, r, eight, todo, ntodo, e) == -1) {
 			goto out;
 		}
-		r->rcpt[i].code = s.reply.code;
-		reply_summary(&s.reply, r->rcpt[i].text, DELIVER_TEXT_MAX);
-		if (s.reply.code / 100 == 2) {
-			r->accepted++;
-		} else {
-			r->refused++;
+		for (size_t i = 0; i < ntodo; i++) {
+			const struct rcpt_status *st = &r->rcpt[todo[i]];
+			acc += st->code / 100 == 2;
+			lim += st->code / 100 != 2 && st->limit;
+			ref += st->code / 100 != 2 && !st->limit;
 		}
+		r->accepted += acc;
+		r->refused += ref;
+		if (acc == 0 || (ref > 0 && !o->allow_partial)) {
+			/* Nothing goes in this transaction; recipients the
+			 * server had no room for count as refused now. */
+			struct err ignored;
+			smtp_command(&s, &ignored, "RSET");
+			r->refused += lim;
+			named = refused_error(o, r, e) == -1;
+			goto out;
+		}
+		if (send_data(&s, o, c, r, lim == 0, e) == -1) {
+			goto out;
+		}
+		r->sent = true;
+		for (size_t i = 0; i < ntodo; i++) {
+			struct rcpt_status *st = &r->rcpt[todo[i]];
+			if (st->code / 100 == 2) {
+				st->sent = true;
+				r->delivered++;
+			} else if (st->limit) {
+				todo[next++] = todo[i];
+			}
+		}
+		ntodo = next;
 	}
-	if (r->refused > 0 && (!o->allow_partial || r->accepted == 0)) {
-		struct err ignored;
-		smtp_command(&s, &ignored, "RSET");
-		refused_error(o, r, false, e);
-		goto out;
-	}
-	if (smtp_command(&s, e, "DATA") == -1) {
-		goto out;
-	}
-	if (s.reply.code != 354) {
-		smtp_fail(&s, e, "DATA", ERR_UNAVAIL);
-		goto out;
-	}
-	cs.sink.ops = &conn_sink_ops;
-	cs.conn = &s.conn;
-	data_sink_init(&data, &cs.sink);
-	s.broken = true; /* until the final dot is out */
-	/* The end of the message, the dot and a pipelined QUIT leave in
-	 * one write: no small packets for the server to wait on. */
-	if (mime_write(c, &data.sink, e) == -1 ||
-	    data_sink_end_with(&data, "QUIT\r\n", s.caps.pipelining ? 6 : 0,
-			       e) == -1) {
-		goto out;
-	}
-	s.broken = false;
-	if (o->trace != NULL) {
-		char note[64];
-		int k = snprintf(note, sizeof(note), "[%llu bytes of message]",
-				 (unsigned long long)data.bytes);
-		o->trace->line(o->trace->ctx, '>', note, (size_t)k);
-		o->trace->line(o->trace->ctx, '>', ".", 1);
-	}
-	if (s.caps.pipelining && o->trace != NULL) {
-		o->trace->line(o->trace->ctx, '>', "QUIT", 4);
-	}
-	if (smtp_read(&s, e) == -1) {
-		char msg[ERR_MSG_MAX];
-		snprintf(msg, sizeof(msg), "%s", e->msg);
-		err_set(e, e->cls,
-			"%s; after the final dot, so the server may or may not "
-			"have taken the message",
-			msg);
-		goto out;
-	}
-	reply_summary(&s.reply, r->final_reply, DELIVER_TEXT_MAX);
-	if (s.reply.code != 250) {
-		smtp_fail(&s, e, "end of DATA", ERR_UNAVAIL);
-		goto out;
-	}
-	r->sent = true;
 	if (r->refused > 0) {
-		refused_error(o, r, true, e);
+		named = refused_error(o, r, e) == -1;
 		goto out;
 	}
 	ret = 0;
 out:
-	r->round_trips = s.conn.round_trips;
-	if (data.buf != NULL) {
-		data_sink_finish(&data);
+	if (ret == -1 && !named && r->delivered > 0) {
+		partial_note(o, r, e);
 	}
-	if (r->sent && s.caps.pipelining) {
+	for (size_t i = 0; i < o->nrcpts; i++) {
+		const struct rcpt_status *st = &r->rcpt[i];
+		r->unreached += !st->sent && (st->code / 100 == 2 ||
+					      st->code == 0 || st->limit);
+	}
+	free(todo);
+	r->round_trips = s.conn.round_trips;
+	if (r->quit_sent) {
 		struct err ignored;
 		smtp_read(&s, &ignored); /* QUIT's reply */
 		smtp_close(&s);

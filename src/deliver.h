@@ -48,7 +48,9 @@ struct deliver_opts {
 #define DELIVER_TEXT_MAX 512
 
 struct rcpt_status {
-	int code; /* the RCPT reply code, 0 when never asked */
+	int code;   /* the last RCPT reply code, 0 when never asked */
+	bool limit; /* that reply said the message has all it can take */
+	bool sent;  /* in a transaction the server took */
 	char text[DELIVER_TEXT_MAX];
 };
 
@@ -56,7 +58,11 @@ struct deliver_result {
 	struct rcpt_status *rcpt; /* one per opts.rcpts, caller frees */
 	size_t accepted;
 	size_t refused;
-	bool sent; /* the server answered 250 to the final dot */
+	size_t delivered;    /* recipients in transactions the server took */
+	size_t unreached;    /* neither delivered nor refused by the server */
+	size_t transactions; /* MAIL commands sent */
+	bool sent;           /* the server answered 250 to a final dot */
+	bool quit_sent;      /* pipelined after the last final dot */
 	uint64_t round_trips;
 	uint64_t size;
 	char final_reply[DELIVER_TEXT_MAX];
@@ -64,8 +70,11 @@ struct deliver_result {
 
 /* Sends the composition. 0 when the server took it for every
  * recipient; -1 otherwise with e saying why (ERR_NOUSER or ERR_TEMP for
- * refused recipients, and with --allow-partial r->sent may be true).
- * r is filled either way; free r->rcpt. */
+ * refused recipients). When the server takes fewer recipients per
+ * message than there are (452, RFC 5321 4.5.3.1.8), the rest go in
+ * further transactions; r->sent is then true once one is taken, as it
+ * is with --allow-partial, and e names who has not got it. r is filled
+ * either way; free r->rcpt. */
 int deliver_send(const struct deliver_opts *o, struct composition *c,
 		 struct deliver_result *r, struct err *e);
 /* Appends the message to the mbox file path (created mode 0600, locked

@@ -271,6 +271,62 @@ rcpt_list() {
 	((ELAPSED < 30000)) || flunk "posta took $ELAPSED ms"
 }
 
+@test "10 000 recipients, 1000 per message (452 4.5.3): ten transactions, each recipient once" {
+	mapfile -t rcpts < <(rcpt_list 10000)
+	start_fault '{"rcpt_limit": 1000}'
+	send "${rcpts[@]}"
+	fault_done
+	assert_status 0
+	refute_dead_letter
+	assert_eq 10 "$(fsq 'len(s["envelopes"])')" 'messages the server took'
+	assert_eq '10000 10000' "$(fsq '"%d %d" % (sum(map(len, s["envelopes"])), len(set(a for e in s["envelopes"] for a in e)))')" \
+		'recipients in them, and distinct ones'
+	assert_eq "$(printf '%s\n' "${rcpts[@]}" | sort | tr '\n' ' ')" \
+		"$(fsq 'sorted(a for e in s["envelopes"] for a in e)' | tr '\n' ' ')" 'who got it'
+	# No more than a window of RCPTs beyond each limit.
+	local n
+	n=$(fsq 'verbs.count("RCPT")')
+	((n <= 10000 + 10 * 100)) || flunk "$n RCPT commands for 10 000 recipients"
+}
+
+@test "a split delivery whose second message fails: exit 75, names who has it, saved once" {
+	mapfile -t rcpts < <(rcpt_list 250)
+	start_fault '{"rcpt_limit": 100, "final": ["250 2.0.0 Ok: one", "451 4.3.0 try again later"]}'
+	send "${rcpts[@]}"
+	fault_done
+	assert_fails 75
+	assert_stderr_contains '451 4.3.0 try again later'
+	assert_stderr_contains 'sent to 100 of 250 recipients, not to user101@example.org, '
+	assert_stderr_contains 'user110@example.org and 140 more'
+	assert_dead_letter "$FROM" "$MID"
+	assert_eq 1 "$(fsq 'len(s["envelopes"])')" 'messages the server took'
+	assert_eq 100 "$(fsq 'len(s["envelopes"][0])')" 'recipients of it'
+}
+
+@test "a split delivery with a refused recipient in the second message: all or nothing no more, named, saved" {
+	mapfile -t rcpts < <(rcpt_list 150)
+	start_fault '{"rcpt_limit": 100, "rcpt": {"user120@example.org": "550 5.1.1 no such user"}}'
+	send "${rcpts[@]}"
+	fault_done
+	assert_fails 67
+	assert_stderr_contains 'user120@example.org (550 5.1.1 no such user)'
+	assert_stderr_contains 'sent to 100 of 150 recipients, not to user101@example.org'
+	assert_dead_letter "$FROM" "$MID"
+	assert_eq 1 "$(fsq 'len(s["envelopes"])')" 'messages the server took'
+}
+
+@test "--allow-partial and a recipient limit: everyone but the refused one, once; no dead letter" {
+	mapfile -t rcpts < <(rcpt_list 150)
+	start_fault '{"rcpt_limit": 100, "rcpt": {"user120@example.org": "550 5.1.1 no such user"}}'
+	send --allow-partial "${rcpts[@]}"
+	fault_done
+	assert_fails 67
+	assert_stderr_contains 'user120@example.org (550 5.1.1 no such user); sent to the others (--allow-partial)'
+	refute_dead_letter
+	assert_eq '149 149' "$(fsq '"%d %d" % (sum(map(len, s["envelopes"])), len(set(a for e in s["envelopes"] for a in e)))')" \
+		'recipients who got it, and distinct ones'
+}
+
 @test "10 000 recipients with -n: To holds them all; one more is refused, exit 64" {
 	mapfile -t rcpts < <(rcpt_list 10000)
 	compose -f a@example.org -s many "${rcpts[@]}" </dev/null

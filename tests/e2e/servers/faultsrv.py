@@ -33,9 +33,13 @@ SCENARIO is a JSON object (or @FILE holding one). Every key is optional:
                  "bad_challenge": true (a 334 that is not base64),
                  "scram_bad_signature": true, "iterations": 4096}
   mail, data, final, rset, quit, noop, helo, vrfy, expn
-                replies to MAIL, DATA (the 354), the end of data, RSET, ...
+                replies to MAIL, DATA (the 354), the end of data, RSET, ...;
+                final may be a list, one reply per message in order
   rcpt          reply to every RCPT, or {"addr": reply, ...} by address
                 (others get the default), or a list by position
+  rcpt_limit    recipients per message: every RCPT after that many in one
+                transaction gets "452 4.5.3 Error: too many recipients"
+                (Postfix's words), or limit_reply
   drop          close the connection instead of replying at one point:
                 "accept" (before the greeting), "ehlo", "mail",
                 "mid-data" (after the first bytes of the message),
@@ -63,6 +67,8 @@ Records, in DIR:
   summary.json at the end: {"commands": [{"line", "index", "tls",
                "replies_before", "pipelined"}...], "auth": [...],
                "tls": bool, "sni": the TLS server name asked for (or null),
+               "envelopes": the accepted recipients of each message the
+               server took (a 2xx after the dot),
                "starttls_plaintext": bytes after STARTTLS
                (client side injection), "messages": N, "closed": why}
   done         created last; tests wait for it before they look
@@ -132,6 +138,7 @@ class Session:
         self.deadline = time.monotonic() + float(sc.get('hold_seconds', 15))
         self.summary = rec.summary
         self.rcpt_n = 0
+        self.accepted = []
 
     # ---------------------------------------------------------------- I/O
 
@@ -289,6 +296,7 @@ class Session:
 
     def do_RSET(self, arg):
         self.rcpt_n = 0
+        self.accepted = []
         self.answer(self.reply_for('rset', '250 2.0.0 Ok'))
 
     def do_VRFY(self, arg):
@@ -304,6 +312,7 @@ class Session:
     def do_MAIL(self, arg):
         self.maybe_drop('mail')
         self.rcpt_n = 0
+        self.accepted = []
         self.answer(self.reply_for('mail', '250 2.1.0 Ok'))
 
     def do_RCPT(self, arg):
@@ -323,7 +332,12 @@ class Session:
                 reply = rule[self.rcpt_n]
         else:
             reply = rule
+        limit = self.sc.get('rcpt_limit')
+        if limit is not None and self.rcpt_n >= int(limit):
+            reply = self.sc.get('limit_reply', '452 4.5.3 Error: too many recipients')
         self.rcpt_n += 1
+        if lines_of(reply).startswith(b'2'):
+            self.accepted.append(addr)
         self.answer(reply)
 
     def do_DATA(self, arg):
@@ -367,7 +381,13 @@ class Session:
         self.summary['commands'].append(entry)
         self.rec.event(ev='line', **entry)
         self.maybe_drop('after-dot')
-        self.answer(self.reply_for('final', '250 2.0.0 Ok: queued as FAULT1'))
+        final = self.reply_for('final', '250 2.0.0 Ok: queued as FAULT1')
+        if isinstance(final, list):
+            k = self.summary['messages'] - 1
+            final = final[k] if k < len(final) else '250 2.0.0 Ok: queued as FAULT1'
+        if lines_of(final).startswith(b'2'):
+            self.summary['envelopes'].append(list(self.accepted))
+        self.answer(final)
 
     def do_STARTTLS(self, arg):
         reply = self.reply_for('starttls', '220 2.0.0 Ready to start TLS')
@@ -649,6 +669,7 @@ class Recorder:
         self.evf = open(os.path.join(dirname, 'events.jsonl'), 'a', encoding='utf-8')
         self.ndata = 0
         self.summary = {'commands': [], 'auth': [], 'tls': False, 'messages': 0, 'sni': None,
+                        'envelopes': [],
                         'starttls_plaintext': None, 'closed': None, 'connections': 0}
         self.t0 = time.monotonic()
 
