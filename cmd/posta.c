@@ -375,9 +375,19 @@ static int send_message(struct composition *c, const char *from,
 	}
 	if (status == 0) {
 		if (d->verbose) {
-			fprintf(stderr, "posta: sent to %zu recipient%s: %s\n",
-				r.accepted, r.accepted == 1 ? "" : "s",
-				r.final_reply);
+			if (r.transactions > 1) {
+				/* The server's recipient limit split it. */
+				fprintf(stderr,
+					"posta: sent to %zu recipients in %zu "
+					"transactions; the last: %s\n",
+					r.accepted, r.transactions,
+					r.final_reply);
+			} else {
+				fprintf(stderr,
+					"posta: sent to %zu recipient%s: %s\n",
+					r.accepted, r.accepted == 1 ? "" : "s",
+					r.final_reply);
+			}
 		}
 		status = EX_OK;
 	} else if (r.sent && o->allow_partial && r.unreached == 0) {

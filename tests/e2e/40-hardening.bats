@@ -274,10 +274,14 @@ rcpt_list() {
 @test "10 000 recipients, 1000 per message (452 4.5.3): ten transactions, each recipient once" {
 	mapfile -t rcpts < <(rcpt_list 10000)
 	start_fault '{"rcpt_limit": 1000}'
-	send "${rcpts[@]}"
+	send -v "${rcpts[@]}"
 	fault_done
 	assert_status 0
 	refute_dead_letter
+	assert_stderr_contains 'posta: sent to 10000 recipients in 10 transactions; the last: 250 2.0.0 Ok: queued as FAULT1'
+	"$PY" -c 'import sys, re
+n = sum(1 for l in open(sys.argv[1], errors="replace") if re.match(r"> MAIL FROM:", l))
+sys.exit(0 if n == 10 else "%d MAIL commands in -v" % n)' "$ERR"
 	assert_eq 10 "$(fsq 'len(s["envelopes"])')" 'messages the server took'
 	assert_eq '10000 10000' "$(fsq '"%d %d" % (sum(map(len, s["envelopes"])), len(set(a for e in s["envelopes"] for a in e)))')" \
 		'recipients in them, and distinct ones'
