@@ -7,6 +7,8 @@
 #define POSTA_TAP_H
 
 #include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -237,6 +239,21 @@ static inline unsigned long long tap_rand(struct tap_rng *r)
 static inline size_t tap_rand_range(struct tap_rng *r, size_t lo, size_t hi)
 {
 	return lo + (size_t)(tap_rand(r) % (hi - lo + 1));
+}
+
+/* Makes a fresh directory $TMPDIR/posta-NAME.XXXXXX (/tmp when TMPDIR
+ * is unset or too long) into buf; 0, or -1 with a failed test. */
+static inline int tap_mkdtemp(char *buf, size_t n, const char *name)
+{
+	const char *t = getenv("TMPDIR");
+
+	snprintf(buf, n, "%s/posta-%s.XXXXXX",
+		 t != NULL && *t != '\0' && strlen(t) < 40 ? t : "/tmp", name);
+	if (mkdtemp(buf) == NULL) {
+		ok(false, "mkdtemp: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* Removes dir and the files in it (one level, as the tests make them);

@@ -811,13 +811,8 @@ static void test_keys(void)
 /* Removes what the tests left in tmpdir, then tmpdir. */
 int main(void)
 {
-	const char *t = getenv("TMPDIR");
-
 	plan_lazy();
-	snprintf(tmpdir, sizeof(tmpdir), "%s/posta-config.XXXXXX",
-		 t != NULL && *t != '\0' && strlen(t) < 40 ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		ok(false, "mkdtemp: %s", strerror(errno));
+	if (tap_mkdtemp(tmpdir, sizeof(tmpdir), "config") == -1) {
 		return done_testing();
 	}
 	test_sections();

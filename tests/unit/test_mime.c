@@ -811,15 +811,10 @@ static void test_changed_file(void)
 
 int main(void)
 {
-	const char *t = getenv("TMPDIR");
-
 	plan_lazy();
 	setenv("TZ", "UTC", 1);
 	tzset();
-	snprintf(tmpdir, sizeof(tmpdir), "%s/posta-test.XXXXXX",
-		 t != NULL && *t != '\0' && strlen(t) < 40 ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		ok(false, "mkdtemp: %s", strerror(errno));
+	if (tap_mkdtemp(tmpdir, sizeof(tmpdir), "test") == -1) {
 		return done_testing();
 	}
 	test_simple();

@@ -248,18 +248,13 @@ static void test_file(void)
 
 int main(void)
 {
-	const char *t = getenv("TMPDIR");
-
 	plan_lazy();
 	test_entries();
 	test_default();
 	test_tokens();
 	test_macdef();
 	test_comments();
-	snprintf(tmpdir, sizeof(tmpdir), "%s/posta-netrc.XXXXXX",
-		 t != NULL && *t != '\0' && strlen(t) < 40 ? t : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		ok(false, "mkdtemp: %s", strerror(errno));
+	if (tap_mkdtemp(tmpdir, sizeof(tmpdir), "netrc") == -1) {
 		return done_testing();
 	}
 	test_file();
