@@ -128,25 +128,11 @@ char *netrc_password(const char *path, const char *host, const char *user,
 			path);
 		return NULL;
 	}
-	text = xcalloc(NETRC_MAX + 1, 1);
-	while (len < NETRC_MAX) {
-		ssize_t r = read(fd, text + len, NETRC_MAX - len);
-		if (r < 0 && errno == EINTR) {
-			continue;
-		}
-		if (r < 0) {
-			err_sys(e, ERR_CONFIG, errno, "%s", path);
-			close(fd);
-			explicit_bzero(text, len);
-			free(text);
-			return NULL;
-		}
-		if (r == 0) {
-			break;
-		}
-		len += (size_t)r;
-	}
+	text = secret_read(fd, NETRC_MAX, &len, path, e);
 	close(fd);
+	if (text == NULL) {
+		return NULL;
+	}
 	pw = netrc_find(text, host, user);
 	explicit_bzero(text, len);
 	free(text);

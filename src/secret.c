@@ -11,26 +11,39 @@
 
 #include "xalloc.h"
 
-/* Reads up to SECRET_MAX bytes of fd and keeps the first line. */
-static char *read_line(int fd, const char *what, struct err *e)
+char *secret_read(int fd, size_t max, size_t *len, const char *what,
+		  struct err *e)
 {
-	char *buf = xcalloc(SECRET_MAX + 1, 1);
-	size_t len = 0;
+	char *buf = xcalloc(max + 1, 1);
 
-	while (len < SECRET_MAX) {
-		ssize_t r = read(fd, buf + len, SECRET_MAX - len);
+	*len = 0;
+	while (*len < max) {
+		ssize_t r = read(fd, buf + *len, max - *len);
 		if (r < 0 && errno == EINTR) {
 			continue;
 		}
 		if (r < 0) {
 			err_sys(e, ERR_CONFIG, errno, "%s", what);
-			secret_free(buf);
+			explicit_bzero(buf, *len);
+			free(buf);
 			return NULL;
 		}
 		if (r == 0) {
 			break;
 		}
-		len += (size_t)r;
+		*len += (size_t)r;
+	}
+	return buf;
+}
+
+/* Reads up to SECRET_MAX bytes of fd and keeps the first line. */
+static char *read_line(int fd, const char *what, struct err *e)
+{
+	size_t len;
+	char *buf = secret_read(fd, SECRET_MAX, &len, what, e);
+
+	if (buf == NULL) {
+		return NULL;
 	}
 	/* Keep the first line; wipe the rest now, not when freed. */
 	size_t first = strcspn(buf, "\r\n");

@@ -3,6 +3,8 @@
 #ifndef POSTA_SECRET_H
 #define POSTA_SECRET_H
 
+#include <stddef.h>
+
 #include "error.h"
 
 #define SECRET_MAX 4096
@@ -15,6 +17,11 @@ char *secret_file(const char *path, struct err *e);
 /* Asks on the controlling terminal without echo (readpassphrase(3));
  * ERR_CONFIG when there is no terminal. */
 char *secret_prompt(const char *prompt, struct err *e);
+/* Up to max bytes of fd, NUL-terminated, their count in *len; a read
+ * error is ERR_CONFIG naming what. Wipe (len bytes) and free the result
+ * like a password: it may hold some. */
+char *secret_read(int fd, size_t max, size_t *len, const char *what,
+		  struct err *e);
 /* Wipes and frees s (NULL is fine). */
 void secret_free(char *s);
 
