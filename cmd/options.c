@@ -346,6 +346,19 @@ static int hexval(char ch)
 	return -1;
 }
 
+/* A user name goes into AUTH whole: not empty, and no control byte
+ * (CR, LF, NUL) to end it early or start another line. */
+static bool user_name_ok(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 32 || c == 127) {
+			return false;
+		}
+	}
+	return n > 0;
+}
+
 /* RFC 3986 2.1 percent-decoding, for a user name like me%40example.org;
  * *len is the decoded length (a %00 would end the string early). */
 static char *pct_decode(const char *s, size_t n, size_t *len)
@@ -401,18 +414,11 @@ void options_parse_server(const char *url, struct server *sv,
 		}
 		size_t ulen;
 		sv->user = pct_decode(p, (size_t)(at - p), &ulen);
-		for (size_t i = 0; i < ulen; i++) {
-			unsigned char c = (unsigned char)sv->user[i];
-			if (c < 32 || c == 127) {
-				/* As for --user: one line, and all of it. */
-				fail(o,
-				     "'%s': the user name holds a control "
-				     "character",
-				     url);
-			}
-		}
-		if (ulen == 0) {
-			fail(o, "'%s': an empty user name", url);
+		if (!user_name_ok(sv->user, ulen)) {
+			fail(o,
+			     "'%s': the user name is empty or holds a control "
+			     "character",
+			     url);
 		}
 		p = at + 1;
 	}
@@ -594,8 +600,9 @@ static void apply(struct state *st, int ch, const char *arg,
 		replace(&d->tls_key, arg);
 		break;
 	case OPT_USER:
-		if (strpbrk(arg, "\r\n") != NULL || *arg == '\0') {
-			fail(o, "a user name on one line");
+		if (!user_name_ok(arg, strlen(arg))) {
+			fail(o, "a user name on one line, without control "
+				"characters");
 		}
 		replace(&d->user, arg);
 		break;
